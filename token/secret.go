@@ -1,0 +1,85 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Redacted is what a Secret shows instead of its value.
+const Redacted = "REDACTED"
+
+// Secret holds a password or a token. It renders as REDACTED in fmt verbs
+// (%s %v %+v %#v %q), in slog output and in JSON; the value is available
+// only through Reveal, so that a secret cannot reach a log line or an error
+// by accident.
+//
+// The zero value is the empty secret.
+type Secret struct {
+	v string
+}
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{v: s} }
+
+// Reveal returns the raw value. Call it only where the value is put on the
+// wire.
+func (s Secret) Reveal() string { return s.v }
+
+// IsZero reports whether the secret is empty.
+func (s Secret) IsZero() bool { return s.v == "" }
+
+// String returns REDACTED, or "" for the empty secret.
+func (s Secret) String() string {
+	if s.v == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// GoString implements fmt.GoStringer for %#v.
+func (s Secret) GoString() string { return `token.Secret("` + s.String() + `")` }
+
+// Format implements fmt.Formatter so that every verb is redacted.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v':
+		if f.Flag('#') {
+			fmt.Fprint(f, s.GoString())
+			return
+		}
+		fmt.Fprint(f, s.String())
+	case 'q':
+		fmt.Fprintf(f, "%q", s.String())
+	default:
+		fmt.Fprint(f, s.String())
+	}
+}
+
+// LogValue implements slog.LogValuer.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes the secret as "REDACTED" (or "" when empty).
+func (s Secret) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + s.String() + `"`), nil
+}
+
+// MarshalText encodes the secret as REDACTED (or empty), for encoders
+// that prefer text.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalJSON accepts a JSON string (or null) as the secret's value, so
+// wire types can hold secrets directly.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		s.v = ""
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return errors.New("token: secret: want a JSON string")
+	}
+	s.v = v
+	return nil
+}
