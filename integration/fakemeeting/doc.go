@@ -1,0 +1,98 @@
+// Package fakemeeting is an importable, faithful fake of Huawei Cloud
+// Meeting's meeting-control service: the two HTTP token endpoints and the
+// meeting-control WebSocket push channel. Use it the way net/http/httptest
+// is used: start one per test with New, point the client under test at
+// URL(), script the meeting, and Close it.
+//
+//	srv, err := fakemeeting.New(fakemeeting.Config{Clock: fakeClock})
+//	defer srv.Close()
+//	// client logs in at srv.URL() with srv.ConferenceID()/srv.HostPassword()
+//	srv.WaitSubscribed(ctx, 1)
+//	pid, _ := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"})
+//	srv.RaiseHand(pid, true)
+//	srv.End()
+//
+// # Protocol served
+//
+//   - GET /v1/mmc/control/conferences/token?conferenceID= with
+//     X-Login-Type: 1 and X-Password (host password) logs in and returns a
+//     51-char control token (3 lowercase letters + 48 hex) valid
+//     ControlTokenTTL, the fake's ws(s) base as data.wsURL, and the other
+//     documented fields (data.tmpWsToken is filled in but, like the
+//     vendor's documented flow, is not accepted for dialing). With a live X-Conference-Authorization (raw token
+//     or "Basic " + base64(token)) the call is a keep-alive: same token,
+//     expireTime extended, password not checked. An expired token plus a
+//     correct password is a fresh login; without a password it is 400
+//     MMC.111070004.
+//   - GET /v1/mmc/control/conferences/wsToken?conferenceID= with
+//     X-Conference-Authorization returns {"webSocketToken": …}: fresh,
+//     valid WSTokenTTL, single use. Missing header: 401 MMC.111070111;
+//     bad or expired: 401 MMC.111070004; ended meeting: 400 MMC.111072006.
+//   - WebSocket /cms/open/websocket/confctl/increment/conn?confID=&tmpToken=.
+//     A token is consumed by the first upgrade attempt that presents it;
+//     unknown, reused (counted in Stats.TokenReuse), expired tokens and a
+//     wrong confID are refused per Config.RejectMode.
+//
+// Errors are HTTP 400 (or 401 where the vendor lists it) with body
+// {"error_code":"MMC.…","error_msg":"…"}; wrong ID or password is
+// MMC.111072065 CONF_NOT_FOUND_OR_AUTH_FAILED, not started MMC.111072005,
+// ended MMC.111072006. The error_msg strings are the fake's own. Every
+// response carries an X-Request-Id header.
+//
+// On the socket: Subscribe's data may be a JSON string (as the vendor
+// samples send it) or an object; confToken may be raw or Basic-encoded.
+// The reply echoes the request's sequence. A bad confToken gets returnCode
+// 111070004 and the socket is closed. A successful Subscribe is followed by
+// a full snapshot (msgMode 0, version = createTime = now in ms on the
+// injected clock) of each subscribed type in NotifyTypes order;
+// RealTimeSubtitleNotify (last caption) and InterpreterGroupNotify are sent
+// only when there is something. Then deltas (msgMode 1) carry a
+// per-meeting, per-type version counter starting at 1 and shared by every
+// socket of the meeting. ConfBasicInfoNotify, ConfDynamicInfoNotify and
+// SpeakerChangeNotify are pushed as full state (msgMode 0, ms version)
+// each time they change; SpeakerChangeNotify has no data key when nobody
+// speaks. A second Subscribe on one socket replaces the type set and
+// yields fresh snapshots.
+//
+// HeartBeat is echoed with the same sequence. A socket that sends no
+// HeartBeat for IdleTimeout (on the injected clock, so tests advance
+// time) is closed with a close frame. ConfControl REALTIMESUBTITLE
+// (isSubtitle 1 or absent = on, 0 = off) is recorded in
+// View().CaptionRequests and toggles realTimeSubtitle in
+// ConfDynamicInfoNotify; no reply frame is sent, since none is documented.
+// Unknown actions, malformed JSON and binary client frames are ignored.
+//
+// Each open socket arms one timer on Config.Clock (its idle window), so a
+// test using a fake clock can wait for n sockets with BlockUntil(ctx, n)
+// before advancing time.
+//
+// Close codes are not documented by the vendor; the fake uses 1000 for
+// meeting end and idle timeout and 1008 for authentication failures.
+//
+// # Scripting
+//
+// Methods such as Join, Leave, Rename, RaiseHand, Mute, Share, SetRole,
+// Update, Speakers, Lock, Record, SetMode, InviteResult, WaitingRoomJoin,
+// WaitingRoomAdmit, WaitingRoomRemove, AddAttendee, NetCondition, Caption,
+// Start and End change the fake's own view of the meeting (View) and push
+// the matching frames to every subscribed socket, in call order.
+//
+// # Faults
+//
+// DropAll, Stall, RefuseWSToken(With), RefuseLogin(With), RefuseUpgrades,
+// SubscribeReturnCode, SkipVersion, DuplicateNext, ReorderNext,
+// SendMalformed, SendOversize, SendBinary and SetDelay inject the failures
+// a client must survive. Stats counts what happened; WaitFor,
+// WaitSubscribed and WaitLive let a test wait for it.
+//
+// # Performance
+//
+// Each socket costs a reader and a writer goroutine, a 1 KiB read buffer,
+// a pooled write buffer and a bounded queue (Config.SendQueue). A frame is
+// encoded once and shared by every recipient. Flood pushes frames as fast
+// as the sockets take them, for benchmarks.
+//
+// The fake encodes frames with its own types and does not import the
+// client's events package, so that a misreading of the protocol shared by
+// both sides' encoders cannot hide.
+package fakemeeting

@@ -1,0 +1,116 @@
+package fakemeeting_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+
+	"github.com/confwatch/confwatch/integration/fakemeeting"
+)
+
+// Example walks the documented chain by hand: log in with the host
+// password, get a one-shot webSocketToken, dial data.wsURL, subscribe, and
+// print the snapshot burst, then one scripted delta.
+func Example() {
+	srv, err := fakemeeting.New(fakemeeting.Config{
+		Participants: []fakemeeting.Person{{Name: "Li Wei", Role: fakemeeting.RoleHost}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	hc := srv.Client()
+
+	get := func(path string, hdr map[string]string, v any) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+path+"?conferenceID="+srv.ConferenceID(), nil)
+		for k, val := range hdr {
+			req.Header.Set(k, val)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	// (1) control token
+	var login struct {
+		Data struct {
+			Token string `json:"token"`
+			WsURL string `json:"wsURL"`
+		} `json:"data"`
+	}
+	get(fakemeeting.PathToken, map[string]string{"X-Login-Type": "1", "X-Password": srv.HostPassword()}, &login)
+
+	// (2) one-shot WebSocket token
+	var wst struct {
+		WebSocketToken string `json:"webSocketToken"`
+	}
+	get(fakemeeting.PathWSToken, map[string]string{"X-Conference-Authorization": login.Data.Token}, &wst)
+
+	// (3) dial
+	url := login.Data.WsURL + fakemeeting.PathWS + "?confID=" + srv.ConferenceID() + "&tmpToken=" + wst.WebSocketToken
+	ws, _, err := srv.Dialer().Dial(url, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ws.Close()
+
+	// (4) subscribe; data is a JSON-encoded string, as the vendor sends it
+	types := []string{"ConfBasicInfoNotify", "ConfDynamicInfoNotify", "ParticipantsNotify",
+		"AttendeesNotify", "SpeakerChangeNotify", "InviteResultNotify"}
+	sub, _ := json.Marshal(map[string]any{
+		"conferenceID":  srv.ConferenceID(),
+		"subscribeType": types,
+		"confToken":     "Basic " + base64.StdEncoding.EncodeToString([]byte(login.Data.Token)),
+	})
+	if err := ws.WriteJSON(map[string]any{"action": "Subscribe", "sequence": "000000000000000001736153012345", "data": string(sub)}); err != nil {
+		log.Fatal(err)
+	}
+
+	// (5) the reply, the snapshot burst (msgMode 0), then deltas (msgMode 1)
+	var reply struct {
+		Action string `json:"action"`
+		Data   struct {
+			ReturnCode int `json:"returnCode"`
+		} `json:"data"`
+	}
+	if err := ws.ReadJSON(&reply); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(reply.Action, "returnCode", reply.Data.ReturnCode)
+	type push struct {
+		Action  string `json:"action"`
+		MsgMode int    `json:"msgMode"`
+	}
+	for range types {
+		var f push
+		if err := ws.ReadJSON(&f); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(f.Action, f.MsgMode)
+	}
+	if _, err := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"}); err != nil {
+		log.Fatal(err)
+	}
+	var f push
+	if err := ws.ReadJSON(&f); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Action, f.MsgMode)
+
+	// Output:
+	// Subscribe returnCode 0
+	// ConfBasicInfoNotify 0
+	// ConfDynamicInfoNotify 0
+	// ParticipantsNotify 0
+	// AttendeesNotify 0
+	// SpeakerChangeNotify 0
+	// InviteResultNotify 0
+	// ParticipantsNotify 1
+}

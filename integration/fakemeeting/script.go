@@ -1,0 +1,334 @@
+package fakemeeting
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// script runs fn with the push order lock and the state lock held. Every
+// script method goes through it, so each call's pushes reach every socket
+// in call order.
+func (s *Server) script(fn func(now time.Time) error) error {
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.m.state == StateDestroyed {
+		return ErrEnded
+	}
+	return fn(s.clk.Now())
+}
+
+func (s *Server) part(pid string) (*participant, error) {
+	p, ok := s.m.parts[pid]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownParticipant, pid)
+	}
+	return p, nil
+}
+
+// Join adds participants (one ParticipantsNotify delta carrying their full
+// pinfoMaps, mode 0) and returns their pids (generated where empty).
+// Several people joined in one call travel in one frame; use it to build
+// large meetings quickly.
+func (s *Server) Join(people ...Person) ([]string, error) {
+	var pids []string
+	err := s.script(func(now time.Time) error {
+		for _, p := range people {
+			if p.PID != "" {
+				if _, ok := s.m.parts[p.PID]; ok {
+					return fmt.Errorf("%w: %q", ErrDuplicate, p.PID)
+				}
+			}
+		}
+		data := make([]wireEntry, 0, len(people))
+		for _, p := range people {
+			np := s.newParticipant(p, now)
+			s.m.parts[np.pid] = np
+			s.m.order = append(s.m.order, np.pid)
+			pids = append(pids, np.pid)
+			data = append(data, wireEntry{PID: np.pid, Mode: 0, PinfoMap: copyInfo(np.info)})
+		}
+		s.pushDeltaLocked(ParticipantsNotify, data, now)
+		return nil
+	})
+	return pids, err
+}
+
+// JoinOne is Join for one person, returning its pid.
+func (s *Server) JoinOne(p Person) (string, error) {
+	pids, err := s.Join(p)
+	if err != nil {
+		return "", err
+	}
+	return pids[0], nil
+}
+
+// Leave removes a participant (delta mode 1, empty pinfoMap). A leaving
+// speaker also leaves the speaker list (SpeakerChangeNotify pushed) and a
+// NetCondition entry is removed (NetConditionNotify mode 1).
+func (s *Server) Leave(pid string) error {
+	return s.script(func(now time.Time) error {
+		if _, err := s.part(pid); err != nil {
+			return err
+		}
+		delete(s.m.parts, pid)
+		s.m.order = removeString(s.m.order, pid)
+		s.pushDeltaLocked(ParticipantsNotify, []wireEntry{{PID: pid, Mode: 1, PinfoMap: map[string]string{}}}, now)
+		if i := slices.IndexFunc(s.m.speakers, func(sp wireSpeaker) bool { return sp.PID == pid }); i >= 0 {
+			s.m.speakers = slices.Delete(slices.Clone(s.m.speakers), i, i+1)
+			s.pushFullLocked(SpeakerChangeNotify, now)
+		}
+		if nc, ok := s.m.netcond[pid]; ok {
+			delete(s.m.netcond, pid)
+			s.m.netOrder = removeString(s.m.netOrder, pid)
+			rm := *nc
+			rm.Mode = 1
+			s.pushDeltaLocked(NetConditionNotify, []wireNetCond{rm}, now)
+		}
+		return nil
+	})
+}
+
+// Update changes pinfoMap keys of a participant and pushes exactly those
+// keys as a delta. Keys equal to the current value are still sent.
+func (s *Server) Update(pid string, changes map[string]string) error {
+	return s.script(func(now time.Time) error {
+		return s.updateLocked(pid, changes, now)
+	})
+}
+
+func (s *Server) updateLocked(pid string, changes map[string]string, now time.Time) error {
+	p, err := s.part(pid)
+	if err != nil {
+		return err
+	}
+	delta := make(map[string]string, len(changes))
+	for k, v := range changes {
+		p.info[k] = v
+		delta[k] = v
+	}
+	s.pushDeltaLocked(ParticipantsNotify, []wireEntry{{PID: pid, Mode: 0, PinfoMap: delta}}, now)
+	return nil
+}
+
+// Rename sets NAME.
+func (s *Server) Rename(pid, name string) error {
+	return s.Update(pid, map[string]string{"NAME": name})
+}
+
+// RaiseHand sets HAND.
+func (s *Server) RaiseHand(pid string, up bool) error {
+	return s.Update(pid, map[string]string{"HAND": s01(up)})
+}
+
+// Mute sets MUTE.
+func (s *Server) Mute(pid string, muted bool) error {
+	return s.Update(pid, map[string]string{"MUTE": s01(muted)})
+}
+
+// Share sets SHARE.
+func (s *Server) Share(pid string, sharing bool) error {
+	return s.Update(pid, map[string]string{"SHARE": s01(sharing)})
+}
+
+// SetRole sets ROLE.
+func (s *Server) SetRole(pid string, r Role) error {
+	return s.Update(pid, map[string]string{"ROLE": itoa(int64(r))})
+}
+
+// Speakers sets the active speakers, loudest first (volumes 62, 40, 18)
+// and pushes SpeakerChangeNotify as full state. At most the first three
+// are kept (the vendor sends the three loudest). No pids = nobody speaks
+// (a push without data).
+func (s *Server) Speakers(pids ...string) error {
+	return s.script(func(now time.Time) error {
+		sp, err := s.speakersFor(pids)
+		if err != nil {
+			return err
+		}
+		s.m.speakers = sp
+		s.pushFullLocked(SpeakerChangeNotify, now)
+		return nil
+	})
+}
+
+func (s *Server) dynamic(fn func()) error {
+	return s.script(func(now time.Time) error {
+		fn()
+		s.pushFullLocked(ConfDynamicInfoNotify, now)
+		return nil
+	})
+}
+
+// Lock sets the meeting lock (ConfDynamicInfoNotify lock, full state).
+func (s *Server) Lock(on bool) error { return s.dynamic(func() { s.m.lock = on }) }
+
+// Record sets recording (recState; recOccurred sticks at 1).
+func (s *Server) Record(on bool) error {
+	return s.dynamic(func() {
+		s.m.rec = on
+		if on {
+			s.m.recOcc = true
+		}
+	})
+}
+
+// SetMode sets the meeting mode: FREE, FIXED, ROLLCALL, BROADCAST.
+func (s *Server) SetMode(mode string) error { return s.dynamic(func() { s.m.mode = mode }) }
+
+// InviteResult records the result of calling callNumber ("0" = success,
+// or a leave reason such as "11076010") and pushes it as a delta.
+func (s *Server) InviteResult(callNumber, code string) error {
+	return s.script(func(now time.Time) error {
+		r := wireInvite{CallNumber: callNumber, ResultCode: code}
+		if i := slices.IndexFunc(s.m.invites, func(w wireInvite) bool { return w.CallNumber == callNumber }); i >= 0 {
+			s.m.invites[i] = r
+		} else {
+			s.m.invites = append(s.m.invites, r)
+		}
+		s.pushDeltaLocked(InviteResultNotify, []wireInvite{r}, now)
+		return nil
+	})
+}
+
+// WaitingRoomJoin puts a person in the waiting room (WaitingListNotify
+// delta, WAITINGSTATE "0") and returns its pid.
+func (s *Server) WaitingRoomJoin(p Person) (string, error) {
+	var pid string
+	err := s.script(func(now time.Time) error {
+		if p.PID != "" {
+			if _, ok := s.m.waiting[p.PID]; ok {
+				return fmt.Errorf("%w: %q", ErrDuplicate, p.PID)
+			}
+		}
+		w := s.newWaiting(p, now)
+		pid = w.pid
+		s.m.waiting[pid] = w
+		s.m.waitOrder = append(s.m.waitOrder, pid)
+		s.pushDeltaLocked(WaitingListNotify, []wireEntry{{PID: pid, Mode: 0, PinfoMap: copyInfo(w.info)}}, now)
+		return nil
+	})
+	return pid, err
+}
+
+// WaitingRoomAdmit admits a waiting member: WaitingListNotify delta with
+// WAITINGSTATE "1", then the member joins (ParticipantsNotify delta, same
+// pid and name), then the waiting entry is removed (mode 1).
+func (s *Server) WaitingRoomAdmit(pid string) error {
+	return s.script(func(now time.Time) error {
+		w, ok := s.m.waiting[pid]
+		if !ok {
+			return fmt.Errorf("%w: %q (waiting room)", ErrUnknownParticipant, pid)
+		}
+		if _, dup := s.m.parts[pid]; dup {
+			return fmt.Errorf("%w: %q", ErrDuplicate, pid)
+		}
+		w.info["WAITINGSTATE"] = "1"
+		s.pushDeltaLocked(WaitingListNotify, []wireEntry{{PID: pid, Mode: 0, PinfoMap: map[string]string{"WAITINGSTATE": "1"}}}, now)
+		np := s.newParticipant(Person{
+			PID: pid, Name: w.info["NAME"], Anonymous: w.info["ANONYMOUS"] == "1",
+			LoginType: w.info["CLIENT_LOGIN_TYPE"], Account: w.info["ACCOUNT"], AccountID: w.info["ACCOUNT_ID"],
+			OrgID: w.info["ORG_ID"], Tel: w.info["TEL"],
+		}, now)
+		s.m.parts[pid] = np
+		s.m.order = append(s.m.order, pid)
+		s.pushDeltaLocked(ParticipantsNotify, []wireEntry{{PID: pid, Mode: 0, PinfoMap: copyInfo(np.info)}}, now)
+		delete(s.m.waiting, pid)
+		s.m.waitOrder = removeString(s.m.waitOrder, pid)
+		s.pushDeltaLocked(WaitingListNotify, []wireEntry{{PID: pid, Mode: 1, PinfoMap: map[string]string{}}}, now)
+		return nil
+	})
+}
+
+// WaitingRoomRemove removes a waiting member (delta mode 1).
+func (s *Server) WaitingRoomRemove(pid string) error {
+	return s.script(func(now time.Time) error {
+		if _, ok := s.m.waiting[pid]; !ok {
+			return fmt.Errorf("%w: %q (waiting room)", ErrUnknownParticipant, pid)
+		}
+		delete(s.m.waiting, pid)
+		s.m.waitOrder = removeString(s.m.waitOrder, pid)
+		s.pushDeltaLocked(WaitingListNotify, []wireEntry{{PID: pid, Mode: 1, PinfoMap: map[string]string{}}}, now)
+		return nil
+	})
+}
+
+// AddAttendee adds a scheduled attendee (AttendeesNotify delta, mode 0).
+func (s *Server) AddAttendee(a Attendee) error {
+	return s.script(func(now time.Time) error {
+		w := toWireAttendee(a, s)
+		s.m.attendees = append(s.m.attendees, w)
+		s.pushDeltaLocked(AttendeesNotify, []wireAttendee{w}, now)
+		return nil
+	})
+}
+
+// NetCondition reports a participant's media quality (NetConditionNotify
+// delta). quality is netInfo ("good", "normal", "bad").
+func (s *Server) NetCondition(pid, quality string, delayMs int) error {
+	return s.script(func(now time.Time) error {
+		if _, err := s.part(pid); err != nil {
+			return err
+		}
+		nc := s.netCondFor(pid, quality, delayMs)
+		if _, ok := s.m.netcond[pid]; !ok {
+			s.m.netOrder = append(s.m.netOrder, pid)
+		}
+		s.m.netcond[pid] = nc
+		s.pushDeltaLocked(NetConditionNotify, []wireNetCond{*nc}, now)
+		return nil
+	})
+}
+
+// Caption pushes a final live-caption sentence spoken by pid
+// (RealTimeSubtitleNotify delta, version/createTime as strings). It does
+// not require captions to be switched on.
+func (s *Server) Caption(pid, text string) error {
+	return s.script(func(now time.Time) error {
+		s.m.captionN++
+		ms := now.UnixMilli()
+		c := &wireSubtitle{
+			Msgs:    []wireSubtitleMsg{{SubtitleLang: "Original", TranslateText: text, ID: fmt.Sprintf("sub-%06d", s.m.captionN)}},
+			IsFinal: true, Timestamp: ms, BeginTime: ms - 3000, EndTime: ms - 100, ParticipantID: pid,
+		}
+		s.m.caption = c
+		s.pushDeltaLocked(RealTimeSubtitleNotify, c, now)
+		return nil
+	})
+}
+
+// Start starts a NotStarted meeting (state Created; the token endpoint
+// starts answering). It is a no-op on a running meeting.
+func (s *Server) Start() error {
+	return s.script(func(now time.Time) error {
+		if s.m.state == StateSchedule {
+			s.m.state = StateCreated
+			if s.cfg.StartTime.IsZero() {
+				s.m.startTime = now
+				s.m.endTime = now.Add(s.cfg.Duration)
+			}
+		}
+		return nil
+	})
+}
+
+// End ends the meeting: ConfDynamicInfoNotify with state "Destroyed"
+// (full) to its subscribers, then every socket is closed (close frame
+// 1000 "meeting ended"). Later token and wsToken calls answer
+// MMC.111072006, upgrades are refused, and script calls return ErrEnded.
+func (s *Server) End() error {
+	return s.script(func(now time.Time) error {
+		s.m.state = StateDestroyed
+		s.m.endTime = now
+		s.pushFullLocked(ConfDynamicInfoNotify, now)
+		for c := range s.conns {
+			s.enqueue(c, &outFrame{kind: kindClose, code: closeEnded, reason: "meeting ended"})
+		}
+		return nil
+	})
+}

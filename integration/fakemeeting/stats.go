@@ -1,0 +1,164 @@
+package fakemeeting
+
+import (
+	"context"
+	"maps"
+	"sync/atomic"
+	"time"
+)
+
+type counters struct {
+	TokensIssued, TokenReuse, Logins, KeepAlives, WSTokenRequests        atomic.Int64
+	Upgrades, UpgradesRefused, LiveSockets, Subscribes, SubscribesFailed atomic.Int64
+	HeartBeats, FramesPushed, IdleCloses, Drops, QueueOverflows          atomic.Int64
+}
+
+// Stats are the fake's counters. All are totals since New except
+// LiveSockets and Subscribed, which are current values.
+type Stats struct {
+	// TokensIssued counts webSocketTokens handed out.
+	TokensIssued int64
+	// TokenReuse counts upgrade attempts presenting an already-used token.
+	TokenReuse int64
+	// Logins counts control tokens minted from the password.
+	Logins int64
+	// KeepAlives counts control-token keep-alives (same token extended).
+	KeepAlives int64
+	// WSTokenRequests counts wsToken requests, refused ones included.
+	WSTokenRequests int64
+	// Upgrades counts WebSocket upgrade attempts (requests on the WS path).
+	Upgrades int64
+	// UpgradesRefused counts the attempts refused (by status or by
+	// close-after-accept).
+	UpgradesRefused int64
+	// LiveSockets is the number of open sockets.
+	LiveSockets int64
+	// Subscribed is the number of open sockets with a successful Subscribe.
+	Subscribed int64
+	// Subscribes counts Subscribe frames received.
+	Subscribes int64
+	// SubscribesFailed counts Subscribes answered with a non-zero code.
+	SubscribesFailed int64
+	// HeartBeats counts HeartBeat frames received (and echoed).
+	HeartBeats int64
+	// FramesPushed counts data frames written to sockets: pushes, Subscribe
+	// replies, HeartBeat echoes and injected frames.
+	FramesPushed int64
+	// IdleCloses counts sockets closed for lack of a HeartBeat.
+	IdleCloses int64
+	// Drops counts sockets closed by DropAll.
+	Drops int64
+	// QueueOverflows counts sockets dropped because their send queue was
+	// full.
+	QueueOverflows int64
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	sub := int64(s.nSubbed)
+	s.mu.Unlock()
+	return Stats{
+		TokensIssued: s.st.TokensIssued.Load(), TokenReuse: s.st.TokenReuse.Load(),
+		Logins: s.st.Logins.Load(), KeepAlives: s.st.KeepAlives.Load(),
+		WSTokenRequests: s.st.WSTokenRequests.Load(), Upgrades: s.st.Upgrades.Load(),
+		UpgradesRefused: s.st.UpgradesRefused.Load(), LiveSockets: s.st.LiveSockets.Load(),
+		Subscribed: sub, Subscribes: s.st.Subscribes.Load(), SubscribesFailed: s.st.SubscribesFailed.Load(),
+		HeartBeats: s.st.HeartBeats.Load(), FramesPushed: s.st.FramesPushed.Load(),
+		IdleCloses: s.st.IdleCloses.Load(), Drops: s.st.Drops.Load(), QueueOverflows: s.st.QueueOverflows.Load(),
+	}
+}
+
+// WaitFor polls (every millisecond, real time) until cond(Stats()) holds
+// or ctx is done.
+func (s *Server) WaitFor(ctx context.Context, cond func(Stats) bool) error {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		if cond(s.Stats()) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// WaitSubscribed waits until at least n open sockets are subscribed. When
+// it returns, their snapshot bursts are queued, so a script call made
+// afterwards reaches them after their snapshots.
+func (s *Server) WaitSubscribed(ctx context.Context, n int) error {
+	return s.WaitFor(ctx, func(st Stats) bool { return st.Subscribed >= int64(n) })
+}
+
+// WaitLive waits until exactly n sockets are open (e.g. 0 after End).
+func (s *Server) WaitLive(ctx context.Context, n int) error {
+	return s.WaitFor(ctx, func(st Stats) bool { return st.LiveSockets == int64(n) })
+}
+
+// View is the fake's own view of the meeting, for comparing with what a
+// client reconstructed from the pushes.
+type View struct {
+	State     string // Schedule, Created, Destroyed
+	Mode      string // FREE, FIXED, ROLLCALL, BROADCAST
+	Locked    bool
+	Recording bool
+	// Subtitles is ConfDynamicInfoNotify realTimeSubtitle (captions on).
+	Subtitles bool
+	// Participants maps pid to its full pinfoMap.
+	Participants map[string]map[string]string
+	// Order lists participant pids in join order.
+	Order []string
+	// Speakers lists the current speakers' pids, loudest first.
+	Speakers []string
+	// WaitingRoom maps pid to its waiting-room pinfoMap.
+	WaitingRoom map[string]map[string]string
+	// Attendees lists scheduled attendees (UserUUID filled in).
+	Attendees []Attendee
+	// InviteResults maps callNumber to its last result code.
+	InviteResults map[string]string
+	// CaptionRequests lists the ConfControl REALTIMESUBTITLE frames
+	// received.
+	CaptionRequests []CaptionRequest
+	// Versions is the last delta version sent per push type.
+	Versions map[string]int64
+}
+
+// View returns a deep copy of the fake's current meeting state.
+func (s *Server) View() View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &s.m
+	v := View{
+		State: m.state, Mode: m.mode, Locked: m.lock, Recording: m.rec, Subtitles: m.subtitle,
+		Participants:    make(map[string]map[string]string, len(m.parts)),
+		Order:           append([]string(nil), m.order...),
+		WaitingRoom:     make(map[string]map[string]string, len(m.waiting)),
+		InviteResults:   map[string]string{},
+		CaptionRequests: append([]CaptionRequest(nil), m.capReqs...),
+		Versions:        maps.Clone(s.versions),
+	}
+	for pid, p := range m.parts {
+		v.Participants[pid] = copyInfo(p.info)
+	}
+	for _, sp := range m.speakers {
+		v.Speakers = append(v.Speakers, sp.PID)
+	}
+	for pid, p := range m.waiting {
+		v.WaitingRoom[pid] = copyInfo(p.info)
+	}
+	for _, a := range m.attendees {
+		v.Attendees = append(v.Attendees, Attendee{
+			UserUUID: a.UserUUID, ParticipantID: a.ParticipantID, Name: a.Name, Phone: a.Phone,
+			AccountID: a.AccountID, Role: a.Role, Email: a.Email, SMS: a.SMS, IsMute: a.IsMute,
+			IsAutoInvite: a.IsAutoInvite, Type: a.Type, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
+			OrgID: a.OrgID, ThirdAccount: a.ThirdAccount,
+		})
+	}
+	for _, inv := range m.invites {
+		v.InviteResults[inv.CallNumber] = inv.ResultCode
+	}
+	return v
+}
