@@ -1,0 +1,236 @@
+package connector
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/token"
+)
+
+// link is one live socket: exactly one reader goroutine and one writer
+// goroutine, both started by start and joined by shutdown. Every frame
+// sent, heartbeats included, goes through the writer.
+type link struct {
+	s    *Session
+	conn *websocket.Conn
+	ctl  *token.Control
+
+	// onSubscribed builds the lifecycle event the reader enqueues when the
+	// Subscribe reply accepts, so that it precedes the snapshots.
+	onSubscribed func(at time.Time) events.Event
+
+	out      chan outFrame              // to the writer
+	subReply chan *events.SubscribeReply // capacity 1
+	stop     chan struct{}              // closed by shutdown: writer exits
+	readDone chan struct{}              // closed by the reader on exit
+	wrDone   chan struct{}              // closed by the writer on exit
+
+	lastRecv atomic.Int64 // clock time of the last frame, unix ns
+	echoes   atomic.Int64 // heartbeat echoes received
+	ended    atomic.Bool  // a Destroyed status arrived
+	live     atomic.Bool  // Subscribe accepted
+
+	errOnce sync.Once
+	err     error // first reason the link ended
+	sendBye atomic.Bool
+}
+
+type outFrame struct {
+	data   []byte
+	result chan error // capacity 1, may be nil
+}
+
+var errClosedByUs = errors.New("connector: link closed by the session")
+
+func (s *Session) newLink(conn *websocket.Conn, ctl *token.Control, onSubscribed func(time.Time) events.Event) *link {
+	l := &link{
+		s: s, conn: conn, ctl: ctl, onSubscribed: onSubscribed,
+		out:      make(chan outFrame, 4),
+		subReply: make(chan *events.SubscribeReply, 1),
+		stop:     make(chan struct{}),
+		readDone: make(chan struct{}),
+		wrDone:   make(chan struct{}),
+	}
+	l.lastRecv.Store(s.cfg.Clock.Now().UnixNano())
+	conn.SetPingHandler(func(data string) error {
+		l.touch()
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil
+		}
+		return err
+	})
+	conn.SetPongHandler(func(string) error { l.touch(); return nil })
+	return l
+}
+
+func (l *link) start(subscribe []byte) {
+	go l.read()
+	go l.write(subscribe)
+}
+
+// fail records why the link ended (first reason wins) and closes the
+// socket, which ends the reader.
+func (l *link) fail(err error) {
+	l.errOnce.Do(func() { l.err = err })
+	l.conn.Close()
+}
+
+// result is why the link ended; valid after readDone.
+func (l *link) result() error {
+	l.errOnce.Do(func() { l.err = errors.New("connector: link ended") })
+	return l.err
+}
+
+// shutdown ends the link and joins both goroutines. With bye, a normal
+// close frame is sent first (bounded by DefaultCloseTimeout).
+func (l *link) shutdown(bye bool) {
+	l.sendBye.Store(bye)
+	close(l.stop)
+	<-l.wrDone
+	l.fail(errClosedByUs)
+	<-l.readDone
+}
+
+func (l *link) touch() {
+	now := l.s.cfg.Clock.Now()
+	l.lastRecv.Store(now.UnixNano())
+	if l.s.realTime {
+		l.conn.SetReadDeadline(now.Add(l.s.cfg.ReadTimeout))
+	}
+}
+
+func (l *link) read() {
+	defer close(l.readDone)
+	s := l.s
+	for {
+		mt, data, err := l.conn.ReadMessage()
+		if err != nil {
+			l.fail(readError(s, err))
+			return
+		}
+		l.touch()
+		s.c.framesIn.Add(1)
+		s.c.bytesIn.Add(int64(len(data)))
+		if mt != websocket.TextMessage {
+			s.c.binary.Add(1)
+			s.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
+			continue
+		}
+		f, err := events.Decode(data)
+		if err != nil {
+			s.c.malformed.Add(1)
+			s.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.Any("err", err))
+			continue
+		}
+		switch f := f.(type) {
+		case *events.HeartBeat:
+			l.echoes.Add(1)
+			s.c.heartbeatsEcho.Add(1)
+		case *events.SubscribeReply:
+			if f.OK() && l.live.CompareAndSwap(false, true) {
+				s.q.put(l.onSubscribed(s.cfg.Clock.Now()), true)
+			}
+			select {
+			case l.subReply <- f:
+			default:
+			}
+		case *events.Push:
+			if !s.q.put(f, false) {
+				s.c.dropped.Add(1)
+				s.Resync("handler queue full")
+			}
+			if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
+				l.ended.Store(true)
+				l.fail(ErrMeetingEnded)
+				return
+			}
+		}
+	}
+}
+
+// readError turns a read failure into the link's reason.
+func readError(s *Session, err error) error {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		s.c.oversize.Add(1)
+		s.log.Warn("a frame exceeded the read limit; redialing", slog.Int64("limit", s.cfg.ReadLimit))
+		return fmt.Errorf("%w (%d bytes)", ErrFrameTooLarge, s.cfg.ReadLimit)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, s.cfg.ReadTimeout)
+	}
+	return fmt.Errorf("connector: read: %w", err)
+}
+
+func (l *link) write(subscribe []byte) {
+	defer close(l.wrDone)
+	s := l.s
+	if err := l.send(websocket.TextMessage, subscribe); err != nil {
+		l.fail(err)
+		return
+	}
+	beat := s.cfg.Clock.NewTimer(s.cfg.HeartbeatInterval)
+	defer beat.Stop()
+	watchdog := s.cfg.Clock.NewTimer(s.cfg.ReadTimeout)
+	defer watchdog.Stop()
+	var sent int64
+	for {
+		select {
+		case <-l.stop:
+			if l.sendBye.Load() {
+				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+				l.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(DefaultCloseTimeout))
+			}
+			return
+		case f := <-l.out:
+			err := l.send(websocket.TextMessage, f.data)
+			if f.result != nil {
+				f.result <- err
+			}
+			if err != nil {
+				l.fail(err)
+				return
+			}
+		case <-beat.C():
+			if missed := sent - l.echoes.Load(); missed >= int64(s.cfg.MaxMissedHeartbeats) {
+				l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
+				return
+			}
+			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(s.cfg.Clock.Now()))); err != nil {
+				l.fail(err)
+				return
+			}
+			sent++
+			s.c.heartbeatsSent.Add(1)
+			beat.Reset(s.cfg.HeartbeatInterval)
+		case now := <-watchdog.C():
+			silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
+			if silent >= s.cfg.ReadTimeout {
+				l.fail(fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond)))
+				return
+			}
+			watchdog.Reset(s.cfg.ReadTimeout - silent)
+		}
+	}
+}
+
+func (l *link) send(mt int, data []byte) error {
+	l.conn.SetWriteDeadline(time.Now().Add(l.s.cfg.WriteTimeout))
+	if err := l.conn.WriteMessage(mt, data); err != nil {
+		return fmt.Errorf("connector: write: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,312 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/token"
+)
+
+// drainTimeout bounds how long Run waits for the handler to finish the
+// queued events once the session stops, before cancelling its context.
+const drainTimeout = time.Second
+
+// Session keeps one meeting subscribed. Create it with New and call Run
+// once. Its other methods are safe for concurrent use, also while Run runs.
+type Session struct {
+	cfg      Config
+	log      *slog.Logger
+	realTime bool
+	q        *queue
+	c        counters
+	watch    *watch
+	running  atomic.Bool
+
+	resync     chan string // capacity 1
+	resyncMu   sync.Mutex
+	lastResync time.Time
+
+	current atomic.Pointer[link] // the subscribed link, or nil
+}
+
+// New checks cfg and returns a session ready to Run.
+func New(cfg Config) (*Session, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	_, isFake := cfg.Clock.(*clock.Fake)
+	s := &Session{
+		cfg:      cfg,
+		log:      cfg.Logger.With(slog.String("conference", cfg.ConferenceID)),
+		realTime: !isFake,
+		q:        newQueue(cfg.Queue),
+		watch:    newWatch(),
+		resync:   make(chan string, 1),
+	}
+	s.c.reconnects = map[string]int64{}
+	return s, nil
+}
+
+// State returns the session's state and a channel that is closed at the
+// next transition; it never blocks, so a watcher can follow transitions
+// with a loop of State and select.
+func (s *Session) State() (State, <-chan struct{}) { return s.watch.get() }
+
+// Stats returns a copy of the session's counters.
+func (s *Session) Stats() Stats {
+	st, _ := s.watch.get()
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return Stats{
+		State: st, Dials: s.c.dials.Load(), TokenFetches: s.c.tokenFetches.Load(),
+		TokensDiscarded: s.c.tokensDiscarded.Load(), Subscribes: s.c.subscribes.Load(),
+		Reconnects: maps.Clone(s.c.reconnects), Resyncs: s.c.resyncs.Load(),
+		ResyncsLimited: s.c.resyncsLimited.Load(), FramesIn: s.c.framesIn.Load(),
+		BytesIn: s.c.bytesIn.Load(), Malformed: s.c.malformed.Load(), Binary: s.c.binary.Load(),
+		Oversize: s.c.oversize.Load(), Dropped: s.c.dropped.Load(), QueueDepth: s.q.len(),
+		HeartbeatsSent: s.c.heartbeatsSent.Load(), HeartbeatsEcho: s.c.heartbeatsEcho.Load(),
+		LastError: s.c.lastError, LastClass: s.c.lastClass,
+		ConnectedSince: s.c.connectedSince, NextRetryAt: s.c.nextRetryAt,
+	}
+}
+
+// Resync asks the session to close the live link and subscribe again at
+// once, without backoff, to get fresh full snapshots (for example after a
+// version gap). Requests closer together than MinResyncInterval are
+// refused and counted. It reports whether the request was taken.
+func (s *Session) Resync(reason string) bool {
+	now := s.cfg.Clock.Now()
+	s.resyncMu.Lock()
+	if !s.lastResync.IsZero() && now.Sub(s.lastResync) < s.cfg.MinResyncInterval {
+		s.resyncMu.Unlock()
+		s.c.resyncsLimited.Add(1)
+		return false
+	}
+	s.lastResync = now
+	s.resyncMu.Unlock()
+	select {
+	case s.resync <- reason:
+	default:
+	}
+	return true
+}
+
+// SendSubtitleControl turns live captions on or off through the live
+// link. ConferenceID and ConfToken of c are filled in by the session. It
+// fails with ErrNotSubscribed when no link is subscribed.
+func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleControl) error {
+	l := s.current.Load()
+	if l == nil {
+		return ErrNotSubscribed
+	}
+	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
+	data, err := events.EncodeSubtitleControl(events.Sequence(s.cfg.Clock.Now()), c)
+	if err != nil {
+		return fmt.Errorf("connector: subtitle control: %w", err)
+	}
+	f := outFrame{data: data, result: make(chan error, 1)}
+	select {
+	case l.out <- f:
+	case <-l.wrDone:
+		return ErrNotSubscribed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-f.result:
+		return err
+	case <-l.wrDone:
+		return ErrNotSubscribed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Run connects, subscribes and stays subscribed until ctx is done (it
+// returns ctx.Err()), the meeting ends (an error wrapping ErrMeetingEnded)
+// or a failure is classified as fatal (ErrCredentialsRejected, ErrOutage,
+// or the token error). On return every goroutine it started has exited and
+// the handler has seen every queued event, unless it ignored its context
+// for longer than a second after the stop. Run may be called only once.
+func (s *Session) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return errors.New("connector: Run called twice")
+	}
+	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hcancel()
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		dispatch(hctx, s.q, s.cfg.Handler)
+	}()
+
+	mctx, mcancel := context.WithCancel(ctx)
+	maintained := make(chan struct{})
+	go func() {
+		defer close(maintained)
+		if m, ok := s.cfg.Tokens.(interface{ Maintain(context.Context) error }); ok {
+			if err := m.Maintain(mctx); err != nil && mctx.Err() == nil {
+				s.log.Warn("control token keep-alive stopped", slog.Any("err", err))
+			}
+		}
+	}()
+
+	err := s.loop(ctx)
+	s.watch.set(StateStopped)
+	mcancel()
+	<-maintained
+	s.q.close()
+	t := time.NewTimer(drainTimeout)
+	select {
+	case <-dispatched:
+	case <-t.C:
+		hcancel()
+		<-dispatched
+	}
+	t.Stop()
+	s.log.Info("session stopped", slog.Any("reason", err))
+	return err
+}
+
+// loop is the supervisor: token → dial → Subscribe → live → classify →
+// backoff → again.
+func (s *Session) loop(ctx context.Context) error {
+	b := s.newBackoff()
+	var (
+		blindFrom   time.Time // start of the current blind window; zero before the first Subscribe
+		resyncing   bool
+		authFails   int
+		refusals    int
+		outageStart = s.cfg.Clock.Now()
+		lastCtl     *token.Control
+	)
+	for {
+		onSubscribed := func(at time.Time) events.Event {
+			if blindFrom.IsZero() {
+				return &events.Subscribed{At: at}
+			}
+			return &events.Resubscribed{BlindFrom: blindFrom, BlindTo: at, Resync: resyncing}
+		}
+		l, fail := s.attempt(ctx, onSubscribed, &lastCtl)
+		if fail == nil {
+			authFails, refusals, resyncing = 0, 0, false
+			reason, err := s.live(ctx, l)
+			now := s.cfg.Clock.Now()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if l.ended.Load() {
+				return ErrMeetingEnded
+			}
+			if reason != "" {
+				s.c.resyncs.Add(1)
+				s.log.Info("resyncing", slog.String("reason", reason))
+				blindFrom, resyncing = now, true
+				s.q.put(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"}, true)
+				continue
+			}
+			var h *healthyEnd
+			if errors.As(err, &h) {
+				// The link was up long enough to call it healthy: start
+				// again from the shortest delay.
+				b.Reset()
+				err = h.err
+			}
+			fail = Classify(StageLive, err, s.cfg.Backoff.Max)
+			blindFrom, outageStart = now, now
+			s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.record(fail)
+		switch fail.Class {
+		case ClassStop:
+			if errors.Is(fail, token.ErrMeetingEnded) {
+				return fmt.Errorf("%w: %w", ErrMeetingEnded, fail)
+			}
+			return fmt.Errorf("connector: stopping: %w", fail)
+		case ClassReauth:
+			authFails++
+			if authFails >= 2 {
+				return fmt.Errorf("%w: %w", ErrCredentialsRejected, fail)
+			}
+			if lastCtl != nil {
+				s.cfg.Tokens.Invalidate(lastCtl)
+			}
+		default:
+			authFails = 0
+		}
+		var hs *HandshakeError
+		if errors.As(fail, &hs) && (hs.Status == 401 || hs.Status == 403) || (fail.Stage == StageSubscribe && !errors.Is(fail, ErrSubscribeRejected)) {
+			if refusals++; refusals >= 2 {
+				// Two refused ws tokens in a row: the control token behind
+				// them is suspect, so get another.
+				if lastCtl != nil {
+					s.cfg.Tokens.Invalidate(lastCtl)
+				}
+				refusals = 0
+			}
+		}
+		delay := s.nextDelay(b)
+		if delay == backoff.Stop || (s.cfg.Backoff.MaxOutage > 0 && s.cfg.Clock.Now().Add(max(delay, fail.Wait)).Sub(outageStart) > s.cfg.Backoff.MaxOutage) {
+			return fmt.Errorf("%w: %w", ErrOutage, fail)
+		}
+		delay = max(delay, fail.Wait)
+		s.setRetry(s.cfg.Clock.Now().Add(delay))
+		if blindFrom.IsZero() {
+			s.watch.set(StateConnecting)
+		} else {
+			s.watch.set(StateReconnecting)
+		}
+		s.log.Warn(fmt.Sprintf("reconnecting in %v", delay.Round(time.Millisecond)),
+			slog.String("class", fail.Class.String()), slog.String("stage", string(fail.Stage)), slog.Any("err", fail.Err))
+		if err := clock.Sleep(ctx, s.cfg.Clock, delay); err != nil {
+			return err
+		}
+		s.setRetry(time.Time{})
+	}
+}
+
+// live runs a subscribed link until it ends. It returns the resync reason
+// when the session closed the link on purpose, else the link's error.
+func (s *Session) live(ctx context.Context, l *link) (resync string, err error) {
+	subscribedAt := s.cfg.Clock.Now()
+	s.current.Store(l)
+	s.c.mu.Lock()
+	s.c.connectedSince = subscribedAt
+	s.c.mu.Unlock()
+	s.watch.set(StateSubscribed)
+	defer func() {
+		s.current.Store(nil)
+		s.c.mu.Lock()
+		s.c.connectedSince = time.Time{}
+		s.c.mu.Unlock()
+	}()
+	select {
+	case <-ctx.Done():
+		l.shutdown(true)
+		return "", ctx.Err()
+	case reason := <-s.resync:
+		l.shutdown(true)
+		return reason, nil
+	case <-l.readDone:
+		l.shutdown(false)
+		err = l.result()
+	}
+	if s.cfg.Clock.Now().Sub(subscribedAt) >= s.cfg.HealthyAfter {
+		err = &healthyEnd{err}
+	}
+	return "", err
+}

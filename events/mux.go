@@ -1,0 +1,694 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// LifecycleAction is the pseudo action that Mux.Handle accepts to receive
+// the lifecycle events (*Subscribed, *Disconnected, *Resubscribed) and
+// nothing else. No server push carries it.
+//
+// A handler that needs lifecycle events in order with pushes registers
+// with Mux.HandleAll: each registration has one queue, so only a single
+// registration sees both kinds in the order the session produced them.
+const LifecycleAction = "confwatch.lifecycle"
+
+// defaultMuxQueue is the queue length used when neither HandlerOptions.Queue
+// nor MuxConfig.DefaultQueue sets one.
+const defaultMuxQueue = 256
+
+// OverflowPolicy says what Mux.HandleEvent does with an event when a
+// handler's queue is full.
+type OverflowPolicy int
+
+const (
+	// Block makes HandleEvent wait for room in the handler's queue, which
+	// slows the session down to the handler's pace (backpressure). When
+	// HandleEvent's ctx is done first, the event is dropped for that
+	// handler and counted in HandlerStats.Dropped. Block is the default.
+	//
+	// A handler that feeds its own Mux under Block must pass a ctx that
+	// ends: once its queue is full, HandleEvent would wait for itself.
+	Block OverflowPolicy = iota
+	// DropOldest discards the oldest queued event to make room, counting
+	// it in HandlerStats.Dropped. HandleEvent never waits.
+	DropOldest
+	// DropNewest discards the incoming event, counting it in
+	// HandlerStats.Dropped. HandleEvent never waits.
+	DropNewest
+)
+
+// String returns "block", "drop-oldest" or "drop-newest".
+func (p OverflowPolicy) String() string {
+	switch p {
+	case Block:
+		return "block"
+	case DropOldest:
+		return "drop-oldest"
+	case DropNewest:
+		return "drop-newest"
+	}
+	return "overflow(" + strconv.Itoa(int(p)) + ")"
+}
+
+// MuxConfig configures a Mux. The zero value is valid.
+type MuxConfig struct {
+	// Logger receives handler panics (Error, with the stack) and
+	// abandoned events at Close (Warn). Nil discards the records.
+	Logger *slog.Logger
+	// DefaultQueue is the queue length, in events, of a registration
+	// whose HandlerOptions.Queue is zero. Zero or less means 256.
+	DefaultQueue int
+}
+
+// HandlerOptions configures one registration. The zero value is valid.
+type HandlerOptions struct {
+	// Name identifies the handler in log records, Close errors and stats.
+	// Empty means the registered action, or "*" for HandleAll.
+	Name string
+	// Queue is the most events that may wait for the handler. Zero or
+	// less means MuxConfig.DefaultQueue.
+	Queue int
+	// Overflow is what HandleEvent does when the queue is full. The zero
+	// value is Block; values other than the three policies act as Block.
+	Overflow OverflowPolicy
+}
+
+// HandlerStats is a snapshot of one registration's counters. Every event
+// offered to the handler ends up in exactly one of Delivered, Dropped or
+// Abandoned, or is still Queued or being handled.
+type HandlerStats struct {
+	// Name is HandlerOptions.Name or its default.
+	Name string
+	// Action is the action given to Handle (possibly LifecycleAction), or
+	// "" for a HandleAll registration.
+	Action string
+	// Overflow is the registration's overflow policy.
+	Overflow OverflowPolicy
+	// Queued is the number of events waiting now, not counting one the
+	// handler is running on.
+	Queued int
+	// Capacity is the most events that may be queued.
+	Capacity int
+	// Delivered counts handler calls that have returned, including those
+	// that panicked.
+	Delivered uint64
+	// Dropped counts events the handler will never see because of the
+	// overflow policy, because HandleEvent's ctx ended while waiting under
+	// Block, or because they arrived while the registration was closing.
+	Dropped uint64
+	// Abandoned counts queued events discarded because Close's ctx ended
+	// before the handler got to them.
+	Abandoned uint64
+	// Panics counts handler calls that panicked.
+	Panics uint64
+}
+
+// MuxStats is a snapshot of a Mux's counters.
+type MuxStats struct {
+	// Events counts events accepted by HandleEvent.
+	Events uint64
+	// Unrouted counts accepted events that no registration wanted.
+	Unrouted uint64
+	// Ignored counts HandleEvent calls that were discarded: those made
+	// after Close began, and nil events.
+	Ignored uint64
+	// Handlers holds one entry per registration not removed with
+	// Registration.Close, in registration order.
+	Handlers []HandlerStats
+}
+
+// Mux is an events.Handler that fans each event out to the handlers
+// registered for its action. Each registration has its own bounded queue
+// and its own goroutine, so a handler sees its events in the order
+// HandleEvent received them, and a slow handler holds up HandleEvent only
+// under the Block policy.
+//
+// Pushes go to the handlers registered with Handle or On for their action
+// and to every HandleAll handler; lifecycle events go to the handlers
+// registered for LifecycleAction and to every HandleAll handler.
+//
+// Handlers are called with a context of their own, not HandleEvent's (the
+// call happens after HandleEvent has returned). That context is cancelled
+// when Close or Registration.Close gives up waiting, so a handler that
+// honours it lets Close finish promptly.
+//
+// Several sessions may share one Mux: every method is safe for concurrent
+// use, and each session's events keep their order per handler. Create a
+// Mux with NewMux; the zero Mux is not usable. Close it to stop its
+// goroutines.
+type Mux struct {
+	log   *slog.Logger
+	queue int
+
+	// table is the immutable route table HandleEvent reads without
+	// locking; registration changes replace it under mu.
+	table atomic.Pointer[muxTable]
+	// closed is set once Close begins; HandleEvent ignores events after.
+	closed atomic.Bool
+
+	events   atomic.Uint64
+	unrouted atomic.Uint64
+	ignored  atomic.Uint64
+
+	mu     sync.Mutex      // guards routes and writes of table and closed
+	routes []*Registration // live registrations, in registration order
+}
+
+var _ Handler = (*Mux)(nil)
+
+// muxTable maps an action to its registrations. It is never modified once
+// published, so the hot path shares it without copying or locking.
+type muxTable struct {
+	byAction map[string][]*Registration
+	all      []*Registration
+}
+
+// NewMux returns a Mux with no registrations.
+func NewMux(cfg MuxConfig) *Mux {
+	m := &Mux{log: cfg.Logger, queue: cfg.DefaultQueue}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	if m.queue <= 0 {
+		m.queue = defaultMuxQueue
+	}
+	m.table.Store(&muxTable{})
+	return m
+}
+
+// HandleEvent queues e for every handler that wants it and returns. Under
+// the Block policy it waits for room in a full queue, giving up for that
+// handler when ctx is done; ctx is used for nothing else. After Close has
+// begun, HandleEvent discards e. HandleEvent does not allocate.
+func (m *Mux) HandleEvent(ctx context.Context, e Event) {
+	if m.closed.Load() {
+		m.ignored.Add(1)
+		return
+	}
+	t := m.table.Load()
+	var routes []*Registration
+	switch ev := e.(type) {
+	case nil:
+		m.ignored.Add(1)
+		return
+	case *Push:
+		if ev == nil {
+			m.ignored.Add(1)
+			return
+		}
+		routes = t.byAction[ev.Action]
+	default:
+		routes = t.byAction[LifecycleAction]
+	}
+	m.events.Add(1)
+	if len(routes) == 0 && len(t.all) == 0 {
+		m.unrouted.Add(1)
+		return
+	}
+	for _, r := range routes {
+		r.offer(ctx, e)
+	}
+	for _, r := range t.all {
+		r.offer(ctx, e)
+	}
+}
+
+// Handle registers h for the pushes whose Action is action, or for the
+// lifecycle events when action is LifecycleAction, and starts its
+// goroutine. Several handlers may share an action; each gets every event.
+//
+// Handle may be called before or while events flow; h receives the events
+// HandleEvent accepts from then on. On a closed Mux it returns a
+// Registration that is already closed and never receives anything.
+// Handle panics if action is empty or h is nil, as those are programming
+// errors.
+func (m *Mux) Handle(action string, h Handler, opts HandlerOptions) *Registration {
+	if action == "" {
+		panic("events: handle: empty action (use HandleAll for every event)")
+	}
+	return m.register(action, h, opts)
+}
+
+// HandleAll registers h for every event: all pushes, whatever their
+// action, and the lifecycle events, in the order HandleEvent received
+// them. Otherwise it behaves as Handle.
+func (m *Mux) HandleAll(h Handler, opts HandlerOptions) *Registration {
+	return m.register("", h, opts)
+}
+
+func (m *Mux) register(action string, h Handler, opts HandlerOptions) *Registration {
+	if h == nil {
+		panic("events: handle: nil handler")
+	}
+	r := &Registration{
+		mux:      m,
+		name:     opts.Name,
+		action:   action,
+		h:        h,
+		policy:   opts.Overflow,
+		stopping: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		space:    make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	if r.name == "" {
+		r.name = action
+		if action == "" {
+			r.name = "*"
+		}
+	}
+	size := opts.Queue
+	if size <= 0 {
+		size = m.queue
+	}
+	r.q = newMuxRing(size)
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed.Load() {
+		// The Mux will never start or join a goroutine again, so the
+		// registration is born closed.
+		r.closing = true
+		close(r.stopping)
+		close(r.done)
+		r.cancel()
+		return r
+	}
+	m.routes = append(m.routes, r)
+	m.publishLocked()
+	go r.run()
+	return r
+}
+
+// publishLocked rebuilds the route table from m.routes. m.mu must be held.
+func (m *Mux) publishLocked() {
+	t := &muxTable{byAction: make(map[string][]*Registration)}
+	for _, r := range m.routes {
+		if r.action == "" {
+			t.all = append(t.all, r)
+		} else {
+			t.byAction[r.action] = append(t.byAction[r.action], r)
+		}
+	}
+	m.table.Store(t)
+}
+
+// remove unlinks r so that HandleEvent stops offering it events.
+func (m *Mux) remove(r *Registration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i := slices.Index(m.routes, r); i >= 0 {
+		m.routes = slices.Delete(m.routes, i, i+1)
+		m.publishLocked()
+	}
+}
+
+// Close stops accepting events, lets every handler work through its queue
+// and waits for the handler goroutines to exit, or for ctx to be done.
+//
+// When ctx ends first, Close discards the events still queued (counted in
+// HandlerStats.Abandoned), cancels the handlers' context, joins every
+// goroutine that is not inside its handler, and returns an error wrapping
+// ctx.Err() (context.DeadlineExceeded for a deadline) that gives the
+// number of abandoned events and the names of the handlers still running.
+// The goroutine of such a handler exits as soon as the handler returns;
+// call Close again to wait for it. Close returns nil once every goroutine
+// has exited with nothing abandoned by this call.
+//
+// Close is safe to call concurrently with every other method and more
+// than once. A handler that calls Close waits for its own goroutine, so
+// that call returns only when ctx ends.
+func (m *Mux) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed.Store(true)
+	routes := slices.Clone(m.routes)
+	m.mu.Unlock()
+
+	// Stop every registration before waiting for any, so that all of them
+	// drain at the same time within the one deadline.
+	for _, r := range routes {
+		r.stop()
+	}
+	var abandoned int
+	var stuck []string
+	for _, r := range routes {
+		a, s := r.wait(ctx)
+		abandoned += a
+		if s {
+			stuck = append(stuck, r.name)
+		}
+	}
+	return m.closeErr(ctx, "close", abandoned, stuck)
+}
+
+// closeErr builds the error of a Close that gave up; it returns nil when
+// nothing was abandoned and no handler is left running.
+func (m *Mux) closeErr(ctx context.Context, op string, abandoned int, stuck []string) error {
+	if abandoned == 0 && len(stuck) == 0 {
+		return nil
+	}
+	m.log.Warn("events: mux closed before its handlers finished",
+		"abandoned", abandoned, "running", stuck)
+	return fmt.Errorf("events: %s: %d queued event(s) abandoned, handler(s) still running: %q: %w",
+		op, abandoned, stuck, ctx.Err())
+}
+
+// Stats returns a snapshot of the Mux's counters and of every live
+// registration's.
+func (m *Mux) Stats() MuxStats {
+	m.mu.Lock()
+	routes := slices.Clone(m.routes)
+	m.mu.Unlock()
+	s := MuxStats{
+		Events:   m.events.Load(),
+		Unrouted: m.unrouted.Load(),
+		Ignored:  m.ignored.Load(),
+		Handlers: make([]HandlerStats, 0, len(routes)),
+	}
+	for _, r := range routes {
+		s.Handlers = append(s.Handlers, r.Stats())
+	}
+	return s
+}
+
+// Registration is one handler registered with a Mux, with its queue and
+// its goroutine. Its methods are safe for concurrent use.
+type Registration struct {
+	mux    *Mux
+	name   string
+	action string // "" for HandleAll
+	h      Handler
+	policy OverflowPolicy
+
+	// ctx is what the handler is called with; cancel ends it when a Close
+	// gives up on the handler, and when the goroutine exits.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// stopping is closed when the registration stops accepting events; it
+	// wakes blocked producers and the idle worker.
+	stopping chan struct{}
+	// wake carries one token to the worker when it is idle and an event
+	// arrives. Buffered so that the producer never waits.
+	wake chan struct{}
+	// space carries one token to producers blocked on a full queue when
+	// the worker takes an event. Buffered, and passed on by the producer
+	// that used it, so that no wakeup is lost and none allocates.
+	space chan struct{}
+	// done is closed when the worker goroutine has exited.
+	done chan struct{}
+
+	mu        sync.Mutex // guards the fields below
+	q         muxRing
+	closing   bool // no longer accepting events
+	idle      bool // the worker waits on wake
+	busy      bool // the worker is inside h
+	waiters   int  // producers waiting on space
+	delivered uint64
+	dropped   uint64
+	abandoned uint64
+	panics    uint64
+}
+
+// offer queues e according to the overflow policy; see OverflowPolicy.
+func (r *Registration) offer(ctx context.Context, e Event) {
+	r.mu.Lock()
+	for {
+		if r.closing {
+			r.dropped++
+			r.mu.Unlock()
+			return
+		}
+		if r.q.push(e) {
+			r.wakeLocked()
+			if r.waiters > 0 && r.q.len() < len(r.q.buf) {
+				// This producer may have consumed the only space token
+				// while more than one slot was free: pass it on.
+				r.signalSpaceLocked()
+			}
+			r.mu.Unlock()
+			return
+		}
+		switch r.policy {
+		case DropNewest:
+			r.dropped++
+			r.mu.Unlock()
+			return
+		case DropOldest:
+			r.q.pop()
+			r.dropped++
+			r.q.push(e)
+			r.wakeLocked()
+			r.mu.Unlock()
+			return
+		}
+		r.waiters++
+		r.mu.Unlock()
+		select {
+		case <-r.space:
+		case <-r.stopping:
+		case <-ctx.Done():
+			r.mu.Lock()
+			r.waiters--
+			r.dropped++
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Lock()
+		r.waiters--
+	}
+}
+
+// wakeLocked hands the idle worker a token. r.mu must be held.
+func (r *Registration) wakeLocked() {
+	if r.idle {
+		r.idle = false
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// signalSpaceLocked tells one blocked producer that the queue has room.
+// r.mu must be held.
+func (r *Registration) signalSpaceLocked() {
+	select {
+	case r.space <- struct{}{}:
+	default:
+	}
+}
+
+// run is the registration's goroutine. It delivers queued events one at a
+// time and exits once the registration is stopping and its queue is empty
+// (drained, or cleared by a Close that gave up).
+func (r *Registration) run() {
+	defer close(r.done)
+	defer r.cancel()
+	defer r.exit()
+
+	r.mu.Lock()
+	for {
+		for r.q.len() == 0 {
+			if r.closing {
+				r.mu.Unlock()
+				return
+			}
+			r.idle = true
+			r.mu.Unlock()
+			select {
+			case <-r.wake:
+			case <-r.stopping:
+			}
+			r.mu.Lock()
+			r.idle = false
+		}
+		e := r.q.pop()
+		r.busy = true
+		if r.waiters > 0 {
+			r.signalSpaceLocked()
+		}
+		r.mu.Unlock()
+
+		panicked := r.call(e)
+
+		r.mu.Lock()
+		r.busy = false
+		r.delivered++
+		if panicked {
+			r.panics++
+		}
+	}
+}
+
+// exit leaves the registration stopped and empty. After a normal return it
+// changes nothing; it matters when the handler ended the goroutine with
+// runtime.Goexit, so that producers under Block are not left waiting and no
+// event stays queued for a goroutine that is gone.
+func (r *Registration) exit() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closing {
+		r.closing = true
+		close(r.stopping)
+	}
+	if r.busy {
+		// Only runtime.Goexit leaves the handler without clearing busy.
+		r.busy = false
+		r.delivered++
+		r.mux.log.Error("events: handler ended its goroutine; it receives no more events",
+			"handler", r.name)
+	}
+	r.abandoned += uint64(r.q.clear())
+}
+
+// call runs the handler on e, recovering a panic so that the handler keeps
+// receiving the next events.
+func (r *Registration) call(e Event) (panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = true
+			r.mux.log.Error("events: handler panicked",
+				"handler", r.name, "event", muxEventName(e),
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	r.h.HandleEvent(r.ctx, e)
+	return false
+}
+
+// muxEventName names e for log records: its action, or its lifecycle type.
+func muxEventName(e Event) string {
+	switch ev := e.(type) {
+	case *Push:
+		return ev.Action
+	case *Subscribed:
+		return "Subscribed"
+	case *Disconnected:
+		return "Disconnected"
+	case *Resubscribed:
+		return "Resubscribed"
+	}
+	return fmt.Sprintf("%T", e)
+}
+
+// stop makes the registration refuse new events and wakes its waiters.
+func (r *Registration) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closing {
+		r.closing = true
+		close(r.stopping)
+	}
+}
+
+// wait waits for the worker to exit or for ctx to be done. When ctx ends
+// first it clears the queue, cancels the handler's context and, unless the
+// worker is inside the handler, waits for it to exit, which is then
+// immediate. It returns the number of events it discarded and whether the
+// worker is still running.
+func (r *Registration) wait(ctx context.Context) (abandoned int, running bool) {
+	select {
+	case <-r.done:
+		return 0, false
+	case <-ctx.Done():
+	}
+	r.mu.Lock()
+	abandoned = r.q.clear()
+	r.abandoned += uint64(abandoned)
+	busy := r.busy
+	r.mu.Unlock()
+	r.cancel()
+	if busy {
+		return abandoned, true
+	}
+	<-r.done
+	return abandoned, false
+}
+
+// Close removes the registration from its Mux: HandleEvent stops offering
+// it events, and the handler works through the events already queued.
+// Close waits for that as Mux.Close does, with the same treatment of ctx
+// and the same errors, and may likewise be called again.
+func (r *Registration) Close(ctx context.Context) error {
+	r.mux.remove(r)
+	r.stop()
+	abandoned, running := r.wait(ctx)
+	var stuck []string
+	if running {
+		stuck = []string{r.name}
+	}
+	return r.mux.closeErr(ctx, "close handler "+strconv.Quote(r.name), abandoned, stuck)
+}
+
+// Stats returns a snapshot of the registration's counters.
+func (r *Registration) Stats() HandlerStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return HandlerStats{
+		Name:      r.name,
+		Action:    r.action,
+		Overflow:  r.policy,
+		Queued:    r.q.len(),
+		Capacity:  len(r.q.buf),
+		Delivered: r.delivered,
+		Dropped:   r.dropped,
+		Abandoned: r.abandoned,
+		Panics:    r.panics,
+	}
+}
+
+// muxPayloadActions maps each payload type On accepts to its push action.
+var muxPayloadActions = map[reflect.Type]string{
+	reflect.TypeFor[*ConfBasicInfoNotify]():    ActionConfBasicInfo,
+	reflect.TypeFor[*ConfDynamicInfoNotify]():  ActionConfDynamicInfo,
+	reflect.TypeFor[*ParticipantsNotify]():     ActionParticipants,
+	reflect.TypeFor[*AttendeesNotify]():        ActionAttendees,
+	reflect.TypeFor[*SpeakerChangeNotify]():    ActionSpeakerChange,
+	reflect.TypeFor[*NetConditionNotify]():     ActionNetCondition,
+	reflect.TypeFor[*InviteResultNotify]():     ActionInviteResult,
+	reflect.TypeFor[*RealTimeSubtitleNotify](): ActionRealTimeSubtitle,
+	reflect.TypeFor[*WaitingListNotify]():      ActionWaitingList,
+	reflect.TypeFor[*InterpreterGroupNotify](): ActionInterpreterGroup,
+}
+
+// On registers fn for the pushes whose payload is a T, a pointer to one of
+// the payload structs (*ParticipantsNotify, *SpeakerChangeNotify, ...),
+// with Handle and the action named after T. fn receives the push and its
+// decoded payload. A push of that action whose Payload is not a T (nil,
+// when the frame could not be decoded) is logged at Warn and skipped; it
+// still counts as delivered.
+//
+// On returns an error when T is not such a type or fn is nil.
+func On[T any](m *Mux, fn func(ctx context.Context, p *Push, payload T), opts HandlerOptions) (*Registration, error) {
+	t := reflect.TypeFor[T]()
+	action, ok := muxPayloadActions[t]
+	if !ok {
+		return nil, fmt.Errorf("events: on: %v is not a push payload type (want a pointer such as *ParticipantsNotify)", t)
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("events: on %v: nil func", t)
+	}
+	h := HandlerFunc(func(ctx context.Context, e Event) {
+		// Handle routes only pushes of action here, so e is a *Push.
+		p := e.(*Push)
+		v, ok := p.Payload.(T)
+		if !ok {
+			m.log.Warn("events: push payload does not match its action; skipped",
+				"action", p.Action, "msg_id", p.MsgID, "payload", fmt.Sprintf("%T", p.Payload))
+			return
+		}
+		fn(ctx, p, v)
+	})
+	return m.Handle(action, h, opts), nil
+}
