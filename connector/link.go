@@ -27,11 +27,11 @@ type link struct {
 	// Subscribe reply accepts, so that it precedes the snapshots.
 	onSubscribed func(at time.Time) events.Event
 
-	out      chan outFrame              // to the writer
+	out      chan outFrame               // to the writer
 	subReply chan *events.SubscribeReply // capacity 1
-	stop     chan struct{}              // closed by shutdown: writer exits
-	readDone chan struct{}              // closed by the reader on exit
-	wrDone   chan struct{}              // closed by the writer on exit
+	stop     chan struct{}               // closed by shutdown: writer exits
+	readDone chan struct{}               // closed by the reader on exit
+	wrDone   chan struct{}               // closed by the writer on exit
 
 	lastRecv atomic.Int64 // clock time of the last frame, unix ns
 	echoes   atomic.Int64 // heartbeat echoes received
