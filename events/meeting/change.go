@@ -1,0 +1,144 @@
+package meeting
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ChangeKind names a semantic change.
+type ChangeKind string
+
+// The change kinds, in the order changes of one push are sorted by for the
+// same participant.
+const (
+	ParticipantJoined  ChangeKind = "ParticipantJoined"
+	ParticipantRenamed ChangeKind = "ParticipantRenamed"
+	RoleChanged        ChangeKind = "RoleChanged"
+	HandRaised         ChangeKind = "HandRaised"
+	HandLowered        ChangeKind = "HandLowered"
+	Muted              ChangeKind = "Muted"
+	Unmuted            ChangeKind = "Unmuted"
+	SharingStarted     ChangeKind = "SharingStarted"
+	SharingStopped     ChangeKind = "SharingStopped"
+	ParticipantLeft    ChangeKind = "ParticipantLeft"
+	SpeakersChanged    ChangeKind = "SpeakersChanged"
+	MeetingLocked      ChangeKind = "MeetingLocked"
+	MeetingUnlocked    ChangeKind = "MeetingUnlocked"
+	RecordingStarted   ChangeKind = "RecordingStarted"
+	RecordingStopped   ChangeKind = "RecordingStopped"
+	MeetingEnded       ChangeKind = "MeetingEnded"
+)
+
+var kindOrder = []ChangeKind{
+	ParticipantJoined, ParticipantRenamed, RoleChanged, HandRaised, HandLowered,
+	Muted, Unmuted, SharingStarted, SharingStopped, ParticipantLeft,
+	SpeakersChanged, MeetingLocked, MeetingUnlocked, RecordingStarted,
+	RecordingStopped, MeetingEnded,
+}
+
+func (k ChangeKind) rank() int {
+	if i := slices.Index(kindOrder, k); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+// Change is one semantic change of the meeting, derived from a state
+// transition: a push that restates what was already known produces none.
+type Change struct {
+	Kind ChangeKind `json:"kind"`
+	// At is the creation time of the push that revealed the change (the
+	// clock's time when the push had none). For an inferred change it is
+	// when the change was learnt, not when it happened.
+	At time.Time `json:"at"`
+	// PID and Name identify the participant; empty for meeting-wide
+	// changes. For ParticipantLeft, Name is the last name known.
+	PID  string `json:"pid,omitempty"`
+	Name string `json:"name,omitempty"`
+	// From and To are the old and new name (ParticipantRenamed) or role
+	// (RoleChanged).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Speakers are the active speakers' PIDs, loudest first
+	// (SpeakersChanged).
+	Speakers []string `json:"speakers,omitempty"`
+	// Inferred is true when the change was found by comparing the state
+	// held before an outage with the fresh snapshot after it: it happened
+	// while blind, at an unknown time.
+	Inferred bool `json:"inferred,omitempty"`
+}
+
+// String describes the change for humans, e.g. `Li Wei raised a hand`.
+func (c Change) String() string {
+	who := c.Name
+	if who == "" {
+		who = c.PID
+	}
+	var s string
+	switch c.Kind {
+	case ParticipantJoined:
+		s = who + " joined"
+	case ParticipantLeft:
+		s = who + " left"
+	case ParticipantRenamed:
+		s = fmt.Sprintf("%q renamed to %q", c.From, c.To)
+	case RoleChanged:
+		s = fmt.Sprintf("%s changed role from %s to %s", who, orNone(c.From), orNone(c.To))
+	case HandRaised:
+		s = who + " raised a hand"
+	case HandLowered:
+		s = who + " lowered a hand"
+	case Muted:
+		s = who + " was muted"
+	case Unmuted:
+		s = who + " was unmuted"
+	case SharingStarted:
+		s = who + " started sharing"
+	case SharingStopped:
+		s = who + " stopped sharing"
+	case SpeakersChanged:
+		if len(c.Speakers) == 0 {
+			s = "nobody is speaking"
+		} else {
+			s = "speaking: " + strings.Join(c.Speakers, ", ")
+		}
+	case MeetingLocked:
+		s = "meeting locked"
+	case MeetingUnlocked:
+		s = "meeting unlocked"
+	case RecordingStarted:
+		s = "recording started"
+	case RecordingStopped:
+		s = "recording stopped"
+	case MeetingEnded:
+		s = "meeting ended"
+	default:
+		s = fmt.Sprintf("%s %s", c.Kind, who)
+	}
+	if c.Inferred {
+		s += " (while disconnected)"
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// sortChanges puts the changes of one push in their documented order:
+// meeting-wide changes first (their PID is empty), then by PID, then by
+// kind.
+func sortChanges(cs []Change) {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		if c := strings.Compare(a.PID, b.PID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Kind.rank(), b.Kind.rank())
+	})
+}

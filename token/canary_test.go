@@ -1,0 +1,138 @@
+package token_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/token"
+)
+
+// TestSecretsNeverLeak drives every path that logs, fails or returns a
+// value, with a server that echoes the secrets it receives, and searches
+// all output for the canary prefix every password and token carries.
+func TestSecretsNeverLeak(t *testing.T) {
+	var logs syncBuffer
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
+	logger := slog.New(slog.NewMultiHandler(slog.NewJSONHandler(&logs, opts), slog.NewTextHandler(&logs, opts)))
+
+	fc := clock.NewFake(t0)
+	api := newFakeAPI(fc)
+	cfg := token.Config{Clock: fc, Logger: logger}
+	c, _ := newServer(t, api, cfg)
+	pc := token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword)}
+	p, err := token.NewProvider(c, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	var errs []error
+	var values []any
+	keep := func(v any, err error) {
+		values = append(values, v)
+		switch x := v.(type) { // the structs themselves, not only pointers
+		case *token.Control:
+			if x != nil {
+				values = append(values, *x)
+			}
+		case *token.WS:
+			if x != nil {
+				values = append(values, *x)
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	// Happy path: login, two ws tokens, a keep-alive, under Maintain.
+	mctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.Maintain(mctx) }()
+	if err := fc.BlockUntil(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	keep(p.Control(ctx))
+	keep(p.WSToken(ctx))
+	keep(p.WSToken(ctx))
+
+	// Echoing failures: a refused keep-alive that falls back to a login,
+	// a refused ws token, a failed login; each answer quotes the secrets.
+	echo := func(w http.ResponseWriter, r *http.Request) bool {
+		quoted := r.Header.Get("X-Password") + " " + r.Header.Get("X-Conference-Authorization")
+		w.Header().Set("X-Request-Id", "rid "+quoted)
+		writeErr(w, http.StatusUnauthorized, "MMC.111070004", "bad credentials: "+quoted)
+		return true
+	}
+	api.set(func(f *fakeAPI) { f.onKeepAlive = echo })
+	fc.Advance(25 * time.Minute)
+	eventually(t, "the keep-alive and the fallback login", func() bool { l, k, _ := api.counts(); return k == 1 && l == 2 })
+	if err := fc.BlockUntil(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	api.set(func(f *fakeAPI) { f.onWSToken = echo })
+	keep(p.WSToken(ctx))
+	api.set(func(f *fakeAPI) { f.onLogin = echo; f.onWSToken = nil })
+	keep(p.Control(ctx))
+	keep(c.Login(ctx, testConf, token.NewSecret(testPassword)))
+	keep(c.KeepAlive(ctx, testConf, token.NewSecret("CANARYTOK-x"), token.NewSecret(testPassword)))
+	keep(c.WSToken(ctx, testConf, token.NewSecret("CANARYTOK-y")))
+	keep(c.Login(ctx, testConf, token.NewSecret("CANARY\nPW")))
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Maintain() = %v", err)
+	}
+
+	// A caller-given token without password, rejected.
+	given, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-given")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep(given.Control(ctx))
+
+	if len(errs) < 7 {
+		t.Fatalf("only %d errors were produced; the test lost coverage", len(errs))
+	}
+	values = append(values, cfg, pc, p, given, token.NewSecret(testPassword),
+		&token.APIError{Op: "login", Status: 400, Code: "MMC.111072065", Message: "m"})
+	for _, e := range errs {
+		values = append(values, e)
+		var api *token.APIError
+		if errors.As(e, &api) {
+			values = append(values, *api)
+		}
+	}
+
+	check := func(where, s string) {
+		t.Helper()
+		if strings.Contains(s, "CANARY") {
+			t.Errorf("secret in %s: %s", where, s)
+		}
+	}
+	for i, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			check(fmt.Sprintf("value %d (%T) formatted %s", i, v, verb), fmt.Sprintf(verb, v))
+		}
+		if b, err := json.Marshal(v); err == nil {
+			check(fmt.Sprintf("value %d (%T) as JSON", i, v), string(b))
+		}
+		logger.Info("value", "v", v)
+	}
+	for _, e := range errs {
+		check("error", e.Error())
+	}
+	out := logs.String()
+	check("logs", out)
+	for _, want := range []string{"REDACTED", `"request_id":`, "keep-alive refused; logging in again", "level=DEBUG"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q; the test lost coverage", want)
+		}
+	}
+}
