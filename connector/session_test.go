@@ -383,18 +383,18 @@ func TestBadFramesAreCountedAndSurvived(t *testing.T) {
 func TestSlowHandlerDoesNotStarveHeartbeat(t *testing.T) {
 	h := newHarness(t, setup{noRun: true, conf: func(c *connector.Config) {
 		fastConfig(c)
-		c.HeartbeatInterval = 50 * time.Millisecond
-		c.ReadTimeout = 200 * time.Millisecond
+		c.HeartbeatInterval = 100 * time.Millisecond
+		c.ReadTimeout = time.Second
 	}})
 	h.rec.block = make(chan struct{})
 	h.run()
 	h.waitSubscribed(1)
-	time.Sleep(time.Second) // five read timeouts while the handler is stuck
+	time.Sleep(3 * time.Second) // three read timeouts while the handler is stuck
 	close(h.rec.block)
 	if st := h.sess.Stats(); st.Subscribes != 1 || len(st.Reconnects) != 0 {
 		t.Fatalf("a blocked handler caused a reconnect: %+v", st)
 	}
-	if st := h.sess.Stats(); st.HeartbeatsEcho < 5 {
+	if st := h.sess.Stats(); st.HeartbeatsEcho < 10 {
 		t.Fatalf("only %d heartbeat echoes while the handler was blocked", st.HeartbeatsEcho)
 	}
 }
