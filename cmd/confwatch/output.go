@@ -50,11 +50,12 @@ type printer struct {
 	w      *bufio.Writer
 	pretty bool
 	conf   string
-	filter map[string]bool // nil = every action
+	filter map[string]bool   // nil = every action
+	names  map[string]string // pid → last NAME seen, for pretty lines
 }
 
 func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer {
-	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf}
+	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf, names: map[string]string{}}
 	if len(types) > 0 {
 		p.filter = map[string]bool{}
 		for _, t := range types {
@@ -76,7 +77,7 @@ func (p *printer) push(e *events.Push) {
 		// An action events does not know: show it as received.
 		l.Payload = json.RawMessage(e.Raw)
 	}
-	p.emit(l, func() string { return prettyPush(e) })
+	p.emit(l, func() string { return prettyPush(e, p.names) })
 }
 
 func (p *printer) status(at time.Time, status, reason string, blind time.Duration) {
@@ -114,18 +115,27 @@ func (p *printer) emit(l Line, pretty func() string) {
 	p.w.Flush()
 }
 
-// prettyPush summarises a push on one line.
-func prettyPush(e *events.Push) string {
+// prettyPush summarises a push on one line. names remembers participants'
+// names, since deltas carry only what changed.
+func prettyPush(e *events.Push, names map[string]string) string {
 	head := fmt.Sprintf("%s %s v%d", e.Action, e.Mode, e.Version)
 	var parts []string
 	switch p := e.Payload.(type) {
 	case *events.ParticipantsNotify:
+		if e.Mode == events.ModeFull {
+			clear(names)
+		}
 		for _, x := range p.Participants {
+			if n := x.Info.Name(); n != "" {
+				names[x.PID] = n
+			}
+			name := firstNonEmpty(names[x.PID], x.PID)
 			if x.Removed() {
-				parts = append(parts, x.PID+" left")
+				parts = append(parts, name+" left")
+				delete(names, x.PID)
 				continue
 			}
-			parts = append(parts, describeInfo(x.PID, x.Info))
+			parts = append(parts, describeInfo(name, x.Info))
 		}
 	case *events.SpeakerChangeNotify:
 		if len(p.Speakers) == 0 {
@@ -144,7 +154,7 @@ func prettyPush(e *events.Push) string {
 				parts = append(parts, m.PID+" left the waiting room")
 				continue
 			}
-			parts = append(parts, describeInfo(m.PID, m.Info))
+			parts = append(parts, describeInfo(firstNonEmpty(m.Info.Name(), m.PID), m.Info))
 		}
 	case *events.InviteResultNotify:
 		for _, r := range p.Results {
@@ -163,8 +173,7 @@ func prettyPush(e *events.Push) string {
 	return head + ": " + strings.Join(parts, "; ")
 }
 
-func describeInfo(pid string, info events.PInfo) string {
-	name := firstNonEmpty(info.Name(), pid)
+func describeInfo(name string, info events.PInfo) string {
 	var kv []string
 	for _, k := range []string{events.KeyHand, events.KeyMute, events.KeyShare, events.KeyRole, events.KeyVideo} {
 		if v, ok := info[k]; ok {

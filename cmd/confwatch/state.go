@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
 )
 
@@ -43,15 +44,19 @@ func watchTable(ctx context.Context, t target, w *watchFlags, log *slog.Logger, 
 	defer cancel()
 	var (
 		mu      sync.Mutex
-		latest  *meeting.Snapshot
+		state   *meeting.State // set by the first event
 		printed *meeting.Snapshot
 		wake    = make(chan struct{}, 1)
 	)
 	draw := func() {
 		mu.Lock()
-		s := latest
+		st := state
 		mu.Unlock()
-		if s == nil || s == printed {
+		if st == nil {
+			return
+		}
+		s := st.Snapshot()
+		if printed != nil && s.UpdatedAt.Equal(printed.UpdatedAt) && s.Connected == printed.Connected {
 			return
 		}
 		printed = s
@@ -68,25 +73,34 @@ func watchTable(ctx context.Context, t target, w *watchFlags, log *slog.Logger, 
 		for {
 			select {
 			case <-ctx.Done():
-				draw()
+				if !once {
+					draw()
+				}
 				return
 			case <-wake:
-				if once {
-					draw()
-					cancel()
-					return
-				}
-			case <-tick.C:
 				draw()
+				cancel()
+				return
+			case <-tick.C:
+				if !once {
+					draw()
+				}
 			}
 		}
 	}()
-	err := watch(ctx, t, w, log, sink{snapshot: func(s *meeting.Snapshot) {
+	complete := false
+	err := watch(ctx, t, w, log, sink{changed: func(st *meeting.State) {
 		mu.Lock()
-		latest = s
+		state = st
 		mu.Unlock()
-		// "Complete" = connected with every subscribed type's snapshot in.
-		if s.Connected && len(s.Resyncing) == 0 && s.Status.State != "" && s.Title != "" {
+		if !once || complete {
+			return
+		}
+		// Complete: connected, with the status and roster snapshots in.
+		s := st.Snapshot()
+		_, haveRoster := s.Versions[events.ActionParticipants]
+		if s.Connected && len(s.Resyncing) == 0 && s.Status.State != "" && haveRoster {
+			complete = true
 			select {
 			case wake <- struct{}{}:
 			default:

@@ -47,8 +47,10 @@ func liveTarget(w *watchFlags, e env, log *slog.Logger) (target, error) {
 // sink is what a command does with the stream: print it (tail, demo) or
 // render the state (state).
 type sink struct {
-	printer  *printer                // nil: print nothing per event
-	snapshot func(*meeting.Snapshot) // called after each applied event, may be nil
+	printer *printer // nil: print nothing per event
+	// changed, when set, is called after each applied event with the
+	// state; it must be cheap (Snapshot copies the roster).
+	changed func(*meeting.State)
 }
 
 // watch runs one session on t until the meeting ends, ctx is done or a
@@ -71,8 +73,8 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 	})
 	mux.HandleAll(events.HandlerFunc(func(ctx context.Context, e events.Event) {
 		state.HandleEvent(ctx, e)
-		if out.snapshot != nil {
-			out.snapshot(state.Snapshot())
+		if out.changed != nil {
+			out.changed(state)
 		}
 		report(log, out.printer, w.semantic, e)
 	}), events.HandlerOptions{Name: "confwatch", Queue: 4096})
