@@ -15,8 +15,9 @@
 // A supervisor goroutine owns the lifecycle. Each attempt takes the
 // control token, then fetches a brand-new single-use ws token right before
 // the dial (never one from an earlier attempt, and never one that aged
-// past Config.TokenMargin), dials {wsURL}/cms/open/websocket/confctl/
-// increment/conn, sends Subscribe and waits for its reply. Only then is the
+// past Config.TokenMargin), dials the control token's wsURL plus
+// /cms/open/websocket/confctl/increment/conn, sends Subscribe and waits
+// for its reply. Only then is the
 // session "subscribed". A live socket has exactly one reader and one
 // writer goroutine; Subscribe, heartbeats and control frames all go
 // through the writer with write deadlines. Every frame received pushes the

@@ -119,6 +119,10 @@ type Config struct {
 
 	// Logger receives the fake's debug logs. Nil = silent.
 	Logger *slog.Logger
+
+	// TokenCanary, when set, is embedded in every token the fake mints (see
+	// tokens.go), so that a leak audit can search all output for it.
+	TokenCanary string
 }
 
 // Validate reports whether c is usable. Zero fields are fine (they take

@@ -434,7 +434,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if keepAlive {
 		s.st.KeepAlives.Add(1)
 	} else {
-		tok = newToken("stb")
+		tok = s.mintToken("stb")
 		s.st.Logins.Add(1)
 	}
 	s.ctl[tok] = exp
@@ -445,7 +445,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, wireTokenResponse{
 		Data: wireTokenData{
 			Token:               tok,
-			TmpWsToken:          newToken("cnr"),
+			TmpWsToken:          s.mintToken("cnr"),
 			WsURL:               s.wsBase,
 			Role:                1,
 			ExpireTime:          exp.UnixMilli(),
@@ -455,7 +455,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			VmrCurrentConfID:    "",
 			SupportNotifyType:   NotifyTypes,
 		},
-		AddressToken:   newToken("stb"),
+		AddressToken:   s.mintToken("stb"),
 		GloablPublicIP: "meeting.huaweicloud.com",
 	})
 }
@@ -519,7 +519,7 @@ func (s *Server) handleWSToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeEnded, "")
 		return
 	}
-	tok := newToken("cnr")
+	tok := s.mintToken("cnr")
 	s.wsToks[tok] = &wsToken{expires: now.Add(s.cfg.WSTokenTTL)}
 	s.pruneLocked(now)
 	s.mu.Unlock()
