@@ -6,6 +6,11 @@ import (
 	"github.com/confwatch/confwatch/token"
 )
 
+// The payload types below decode from the vendor's frames (see Decode) and
+// marshal to JSON with the vendor's key spellings where the protocol
+// documents one; confwatch's CLI prints them so. Secrets marshal as
+// REDACTED, times as RFC 3339.
+
 // Push action names, as sent in the envelope and in subscribeType.
 const (
 	ActionConfBasicInfo    = "ConfBasicInfoNotify"
@@ -37,31 +42,31 @@ func KnownActions() []string {
 // ConfBasicInfoNotify is the meeting's basic information. Always a full
 // snapshot. On the wire its fields sit at the top level of the frame.
 type ConfBasicInfoNotify struct {
-	DisplayID          string
-	Title              string
-	StartTime          time.Time // zero when absent
-	Passwords          []ConfPassword
-	RecType            int // 0 off, 1 recording, 2 recording + live, 3 live only
-	Media              int // 1 voice, 2 video
-	Owner              string
-	OwnerID            string
-	UserType           int
-	SupportWatermark   int
-	ScheduledStartTime time.Time
-	GuestJoinURI       string
-	CallInRestriction  int // 0 anyone, 2 enterprise users, 3 invited only
-	ConfMode           string
-	RealTimeSubtitle   int
-	OrgID              string
-	SupportWaitingRoom bool
-	Webinar            bool
+	DisplayID          string         `json:"displayID"`
+	Title              string         `json:"title"`
+	StartTime          time.Time      `json:"startTime,omitzero"` // zero when absent
+	Passwords          []ConfPassword `json:"pwds,omitempty"`
+	RecType            int            `json:"recType"` // 0 off, 1 recording, 2 recording + live, 3 live only
+	Media              int            `json:"media"`   // 1 voice, 2 video
+	Owner              string         `json:"owner"`
+	OwnerID            string         `json:"ownerID"`
+	UserType           int            `json:"userType"`
+	SupportWatermark   int            `json:"supportWatermark"`
+	ScheduledStartTime time.Time      `json:"scheduledStartTime,omitzero"`
+	GuestJoinURI       string         `json:"guestJoinUri"`
+	CallInRestriction  int            `json:"callInRestriction"` // 0 anyone, 2 enterprise users, 3 invited only
+	ConfMode           string         `json:"confMode"`
+	RealTimeSubtitle   int            `json:"realTimeSubtitle"`
+	OrgID              string         `json:"orgID"`
+	SupportWaitingRoom bool           `json:"supportWaitingRoom"`
+	Webinar            bool           `json:"webinar"`
 }
 
 // ConfPassword is one of the meeting's passwords. Pwd is a secret: the
 // vendor sends it in plain text, confwatch never prints it.
 type ConfPassword struct {
-	Role string // "chair" or "general"
-	Pwd  token.Secret
+	Role string       `json:"role"` // "chair" or "general"
+	Pwd  token.Secret `json:"pwd"`
 }
 
 // Meeting states of ConfDynamicInfoNotify.State.
@@ -75,24 +80,24 @@ const (
 // a full state (replace, do not merge). On the wire its fields sit at the
 // top level of the frame.
 type ConfDynamicInfoNotify struct {
-	EndTime          time.Time
-	Mode             string // FREE, FIXED, ROLLCALL, BROADCAST
-	State            string // Schedule, Created, Destroyed
-	VAS              int
-	Lock             int
-	Mute             int
-	LockSharing      int
-	CanUnmute        int
-	ChairView        int
-	PicNum           int // sent as a string or a number
-	PartViewNum      int
-	MaxPartViewNum   int
-	RecState         int
-	MultiPic         *MultiPic
-	ConfIMGroupID    string
-	ForbiddenChat    int
-	RecOccurred      int
-	RealTimeSubtitle int
+	EndTime          time.Time `json:"endTime,omitzero"`
+	Mode             string    `json:"mode"`  // FREE, FIXED, ROLLCALL, BROADCAST
+	State            string    `json:"state"` // Schedule, Created, Destroyed
+	VAS              int       `json:"vas"`
+	Lock             int       `json:"lock"`
+	Mute             int       `json:"mute"`
+	LockSharing      int       `json:"lockSharing"`
+	CanUnmute        int       `json:"canUnmute"`
+	ChairView        int       `json:"chairView"`
+	PicNum           int       `json:"picNum"` // sent as a string or a number
+	PartViewNum      int       `json:"partViewNum"`
+	MaxPartViewNum   int       `json:"maxPartViewNum"`
+	RecState         int       `json:"recState"`
+	MultiPic         *MultiPic `json:"multiPic,omitempty"`
+	ConfIMGroupID    string    `json:"confIMGroupId"`
+	ForbiddenChat    int       `json:"forbiddenChat"`
+	RecOccurred      int       `json:"recOccurred"`
+	RealTimeSubtitle int       `json:"realTimeSubtitle"`
 }
 
 // Locked reports whether the meeting is locked.
@@ -106,16 +111,16 @@ func (d *ConfDynamicInfoNotify) Ended() bool { return d.State == StateDestroyed 
 
 // MultiPic is the continuous-presence layout.
 type MultiPic struct {
-	PicNum   int
-	Period   int // seconds between polls
-	PicInfos []PicInfo
+	PicNum   int       `json:"picNum"`
+	Period   int       `json:"period"` // seconds between polls
+	PicInfos []PicInfo `json:"picInfos,omitempty"`
 }
 
 // PicInfo is one pane of the layout.
 type PicInfo struct {
-	Index int      // 1-based pane
-	IDs   []string // participants' SIP numbers
-	Share int      // 1 = presentation stream
+	Index int      `json:"index"`        // 1-based pane
+	IDs   []string `json:"id,omitempty"` // participants' SIP numbers
+	Share int      `json:"share"`        // 1 = presentation stream
 }
 
 // Entry modes of participant, attendee, waiting-room and net-condition
@@ -128,14 +133,14 @@ const (
 // ParticipantsNotify lists online participants (full) or changes to them
 // (delta: Info holds only changed keys; Mode EntryRemove removes).
 type ParticipantsNotify struct {
-	Participants []Participant
+	Participants []Participant `json:"participants,omitempty"`
 }
 
 // Participant is one entry of ParticipantsNotify.
 type Participant struct {
-	PID  string
-	Mode int // EntryRefresh or EntryRemove
-	Info PInfo
+	PID  string `json:"pid"`
+	Mode int    `json:"mode"` // EntryRefresh or EntryRemove
+	Info PInfo  `json:"pinfoMap"`
 }
 
 // Removed reports whether the entry removes the participant.
@@ -144,128 +149,128 @@ func (p Participant) Removed() bool { return p.Mode == EntryRemove }
 // AttendeesNotify lists the attendees invited when the meeting was
 // scheduled.
 type AttendeesNotify struct {
-	Attendees []Attendee
+	Attendees []Attendee `json:"attendees,omitempty"`
 }
 
 // Attendee is one entry of AttendeesNotify.
 type Attendee struct {
-	UserUUID      string
-	ParticipantID string
-	Mode          int
-	Phone         string
-	Name          string
-	AccountID     string
-	Role          int // 0 ordinary, 1 host
-	Email         string
-	SMS           string
-	IsMute        int
-	IsAutoInvite  int
-	Type          string
-	Address       string
-	DeptUUID      string
-	DeptName      string
-	OrgID         string // sent as orgId or orgID
-	ThirdAccount  string
+	UserUUID      string `json:"userUUID"`
+	ParticipantID string `json:"participantID"`
+	Mode          int    `json:"mode"`
+	Phone         string `json:"phone"`
+	Name          string `json:"name"`
+	AccountID     string `json:"accountId"`
+	Role          int    `json:"role"` // 0 ordinary, 1 host
+	Email         string `json:"email"`
+	SMS           string `json:"sms"`
+	IsMute        int    `json:"isMute"`
+	IsAutoInvite  int    `json:"isAutoInvite"`
+	Type          string `json:"type"`
+	Address       string `json:"address"`
+	DeptUUID      string `json:"deptUUID"`
+	DeptName      string `json:"deptName"`
+	OrgID         string `json:"orgID"` // sent as orgId or orgID
+	ThirdAccount  string `json:"thirdAccount"`
 }
 
 // SpeakerChangeNotify lists the loudest speakers; empty means nobody is
 // speaking (the wire frame then has no data).
 type SpeakerChangeNotify struct {
-	Speakers []Speaker
+	Speakers []Speaker `json:"speakers,omitempty"`
 }
 
 // Speaker is one active speaker.
 type Speaker struct {
-	PID            string
-	Name           string
-	SpeakingVolume int
+	PID            string `json:"pid"`
+	Name           string `json:"name"`
+	SpeakingVolume int    `json:"speakingVolume"`
 }
 
 // NetConditionNotify carries per-participant media quality.
 type NetConditionNotify struct {
-	Conditions []NetCondition
+	Conditions []NetCondition `json:"conditions,omitempty"`
 }
 
 // NetCondition is one participant's media quality. Numeric quality fields
 // are kept as sent (strings, in the vendor's units).
 type NetCondition struct {
-	ParticipantID          string
-	Mode                   int
-	NetInfo                string
-	Delay                  string // ms
-	Jitter                 string // ms
-	OutJitter              string // ms
-	AudioCodecType         string
-	VideoCodecType         string
-	FluxIn                 string
-	FluxOut                string
-	LostPacketRate         string // 0.01 %
-	AudioOutLossPacketRate string // 0.01 %
-	Bandwidth              int64
+	ParticipantID          string `json:"participantID"`
+	Mode                   int    `json:"mode"`
+	NetInfo                string `json:"netInfo"`
+	Delay                  string `json:"delay"`     // ms
+	Jitter                 string `json:"jitter"`    // ms
+	OutJitter              string `json:"outJitter"` // ms
+	AudioCodecType         string `json:"audioCodecType"`
+	VideoCodecType         string `json:"videoCodecType"`
+	FluxIn                 string `json:"fluxIn"`
+	FluxOut                string `json:"fluxOut"`
+	LostPacketRate         string `json:"lostPacketRate"`         // 0.01 %
+	AudioOutLossPacketRate string `json:"audioOutLossPacketRate"` // 0.01 %
+	Bandwidth              int64  `json:"bandwidth"`
 }
 
 // InviteResultNotify carries invite results and leave reasons.
 type InviteResultNotify struct {
-	Results []InviteResult
+	Results []InviteResult `json:"results,omitempty"`
 }
 
 // InviteResult is one entry of InviteResultNotify. Code is "0" for a
 // successful invite; see the protocol notes for leave reasons.
 type InviteResult struct {
-	CallNumber string
-	Code       string // sent as errorCode or resultCode
+	CallNumber string `json:"callNumber"`
+	Code       string `json:"resultCode"` // sent as errorCode or resultCode
 }
 
 // RealTimeSubtitleNotify is one live-caption update.
 type RealTimeSubtitleNotify struct {
-	Msgs          []SubtitleMsg
-	IsFinal       bool
-	Timestamp     time.Time
-	BeginTime     time.Time
-	EndTime       time.Time
-	ParticipantID string
+	Msgs          []SubtitleMsg `json:"msgs,omitempty"`
+	IsFinal       bool          `json:"isFinal"`
+	Timestamp     time.Time     `json:"timestamp,omitzero"`
+	BeginTime     time.Time     `json:"beginTime,omitzero"`
+	EndTime       time.Time     `json:"endTime,omitzero"`
+	ParticipantID string        `json:"participantID"`
 }
 
 // SubtitleMsg is one caption text in one language.
 type SubtitleMsg struct {
-	Lang string // "Original", "Mandarin", "English"
-	Text string
-	ID   string
+	Lang string `json:"subtitleLang"` // "Original", "Mandarin", "English"
+	Text string `json:"translateText"`
+	ID   string `json:"id"`
 }
 
 // WaitingListNotify lists waiting-room members or changes to them.
 type WaitingListNotify struct {
-	Members []WaitingMember
+	Members []WaitingMember `json:"members,omitempty"`
 }
 
 // WaitingMember is one waiting-room entry.
 type WaitingMember struct {
-	PID  string
-	Mode int
-	Info PInfo
+	PID  string `json:"pid"`
+	Mode int    `json:"mode"`
+	Info PInfo  `json:"pinfoMap"`
 }
 
 // InterpreterGroupNotify lists simultaneous-interpretation groups.
 type InterpreterGroupNotify struct {
-	Groups []InterpreterGroup
+	Groups []InterpreterGroup `json:"groups,omitempty"`
 }
 
 // InterpreterGroup is one interpretation group.
 type InterpreterGroup struct {
-	GroupID        string // sent as groupId or groupID
-	GroupName      string
-	FirstLanguage  string
-	SecondLanguage string
-	GroupType      string
-	Interpreters   []Interpreter
+	GroupID        string        `json:"groupId"` // sent as groupId or groupID
+	GroupName      string        `json:"groupName"`
+	FirstLanguage  string        `json:"firstLanguage"`
+	SecondLanguage string        `json:"secondLanguage"`
+	GroupType      string        `json:"groupType"`
+	Interpreters   []Interpreter `json:"interpreters,omitempty"`
 }
 
 // Interpreter is one interpreter of a group.
 type Interpreter struct {
-	LoginAccount    string
-	UserID          string
-	CallNumber      string
-	Name            string
-	InterpreterType string
-	InterpreterID   string
+	LoginAccount    string `json:"loginAccount"`
+	UserID          string `json:"userID"`
+	CallNumber      string `json:"callNumber"`
+	Name            string `json:"name"`
+	InterpreterType string `json:"interpreterType"`
+	InterpreterID   string `json:"interpreterId"`
 }
