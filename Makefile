@@ -1,13 +1,27 @@
 # confwatch — `make test` runs every test on a fresh machine.
 GO ?= go
 
-.PHONY: test vet unit fuzz-smoke bench-quick
+.PHONY: test browser vet unit fuzz bench-quick
 
-test: vet unit
+# test is what CI runs (.ci/run): the browser the dashboard test drives,
+# formatting and vet, then every test with the race detector.
+test: browser vet unit
+
+# browser installs Debian's chromium when missing (as root), or stops with a
+# message naming the package.
+browser:
+	bash .ci/ensure-chromium
 
 vet:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt: files need formatting:"; gofmt -l .; exit 1; }
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: files need formatting:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# fuzz runs every fuzz target briefly (FUZZTIME each); the corpora live in
+# testdata/fuzz.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run=^$$ -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./events

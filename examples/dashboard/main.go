@@ -1,0 +1,154 @@
+// Command dashboard serves a live web page of one Huawei Cloud Meeting: the
+// roster with hands, mute, sharing and video, who is speaking, the meeting's
+// status, and a banner that tells whether the picture is live, reconnecting
+// or just resynced. The page is embedded (no build step) and updated by
+// Server-Sent Events; any number of browsers may watch.
+//
+//	go run ./examples/dashboard                  # the built-in demo meeting, http://127.0.0.1:8080
+//	CONFWATCH_HOST_PASSWORD=... go run ./examples/dashboard -conference 986112045
+//
+// The page has no authentication: keep -addr on loopback, or put the
+// dashboard behind a proxy that authenticates.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/token"
+)
+
+// config is what run serves and watches. With neither Conference nor
+// Password it plays the built-in demo meeting.
+type config struct {
+	Addr       string // listen address; "" means 127.0.0.1:8080
+	Conference string
+	Password   token.Secret
+	API        string  // meeting API base URL; "" means token.DefaultBaseURL
+	Speed      float64 // demo only; 0 means 1
+	Logger     *slog.Logger
+
+	// listening, when set, is told the address once the server listens
+	// (tests listen on port 0).
+	listening func(net.Addr)
+}
+
+// Validate reports every problem with c.
+func (c config) Validate() error {
+	var errs []error
+	if (c.Conference == "") != c.Password.IsZero() {
+		errs = append(errs, errors.New("dashboard: give -conference and CONFWATCH_HOST_PASSWORD together, or neither for the demo"))
+	}
+	if c.Speed < 0 {
+		errs = append(errs, errors.New("dashboard: -speed must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func main() {
+	cfg := config{Password: token.NewSecret(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
+	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "serve the page on `host:port`")
+	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
+	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
+	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
+	flag.Parse()
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		cfg.Logger.Error("dashboard stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the dashboard until ctx is done. When the meeting ends the page
+// keeps showing the final picture; when the session fails for good (for
+// example the password is refused) run returns the error.
+func run(ctx context.Context, cfg config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t := target{Conference: cfg.Conference, Password: cfg.Password, API: cmp.Or(cfg.API, token.DefaultBaseURL)}
+	var fake *fakemeeting.Server
+	if t.Conference == "" {
+		var err error
+		if fake, err = demo.Start(); err != nil {
+			return err
+		}
+		defer fake.Close() // deferred first, so it runs after wg.Wait below
+		t = target{Conference: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()), API: fake.URL()}
+	}
+	ln, err := net.Listen("tcp", cmp.Or(cfg.Addr, "127.0.0.1:8080"))
+	if err != nil {
+		return fmt.Errorf("dashboard: listen: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel: every goroutine below ends with ctx
+	if fake != nil {
+		wg.Go(func() {
+			if fake.WaitSubscribed(ctx, 1) == nil { // the opening roster first
+				if err := demo.Play(ctx, fake, cfg.Speed, func(what string) { log.Info("demo: " + what) }); err != nil && ctx.Err() == nil {
+					log.Error("demo script failed", "err", err)
+				}
+			}
+		})
+	}
+
+	f := newFeed(log)
+	srv := newServer(f, serverConfig{Logger: log})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	wg.Go(func() { served <- hs.Serve(ln) })
+	log.Info("dashboard: open http://" + ln.Addr().String())
+	if cfg.listening != nil {
+		cfg.listening(ln.Addr())
+	}
+	watched := make(chan error, 1)
+	wg.Go(func() { watched <- watch(ctx, t, f, log) })
+
+	var result error
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		result = fmt.Errorf("dashboard: serve: %w", err)
+	case err := <-watched:
+		if !errors.Is(err, connector.ErrMeetingEnded) {
+			result = err
+			break
+		}
+		log.Info("dashboard: the meeting ended; the page keeps its final picture until interrupted")
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			result = fmt.Errorf("dashboard: serve: %w", err)
+		}
+	}
+	cancel()
+	srv.Close() // end the event streams, which Shutdown would wait for
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+	}
+	return result
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"time"
+
+	"github.com/confwatch/confwatch/events/meeting"
+)
+
+// message is what the page receives, whole, in every Server-Sent Event and
+// from /state. It is built from a meeting.Snapshot but carries only what
+// the page shows: an allowlist, so that pinfoMap keys (phone numbers,
+// account IDs, whatever the vendor adds) never reach a browser.
+type message struct {
+	// Seq numbers the messages of one server, from 1.
+	Seq          uint64         `json:"seq"`
+	ConferenceID string         `json:"conferenceId"`
+	Title        string         `json:"title"`
+	Status       meeting.Status `json:"status"`
+	Participants []participant  `json:"participants"`
+	Speakers     []speaker      `json:"speakers"`
+	WaitingRoom  []waiting      `json:"waitingRoom"`
+	// Resyncing lists the push types still waiting for their fresh
+	// snapshot after a reconnect: until it is empty, part of the picture
+	// is from before the outage.
+	Resyncing []string `json:"resyncing"`
+	// UpdatedAt is the creation time of the last push applied.
+	UpdatedAt  time.Time  `json:"updatedAt,omitzero"`
+	Connection connection `json:"connection"`
+}
+
+type participant struct {
+	PID        string `json:"pid"`
+	Name       string `json:"name"`
+	Role       string `json:"role"`
+	HandRaised bool   `json:"handRaised"`
+	Muted      bool   `json:"muted"`
+	Sharing    bool   `json:"sharing"`
+	Video      bool   `json:"video"`
+	Speaking   bool   `json:"speaking"`
+	LoginType  string `json:"loginType,omitempty"`
+}
+
+type speaker struct {
+	PID  string `json:"pid"`
+	Name string `json:"name"`
+}
+
+type waiting struct {
+	PID      string `json:"pid"`
+	Name     string `json:"name"`
+	Admitted bool   `json:"admitted"`
+}
+
+// Connection states.
+const (
+	connConnecting   = "connecting"   // before the first subscribe
+	connLive         = "live"         // subscribed
+	connReconnecting = "reconnecting" // link lost; the picture may be stale
+	connEnded        = "ended"        // the meeting ended; the picture is final
+	connStopped      = "stopped"      // the session gave up (see the log)
+)
+
+// connection is the session's link as the page's banner shows it.
+type connection struct {
+	State string `json:"state"`
+	// BlindMs is how long the last outage lasted, in ms, from the moment
+	// the link was lost to the new Subscribe; 0 before any outage.
+	BlindMs int64 `json:"blindMs"`
+	// Since is when State began.
+	Since time.Time `json:"since,omitzero"`
+	// Outages counts the links lost (or resynced) so far.
+	Outages int `json:"outages"`
+}
+
+// newMessage projects s and c into what the page shows. s may be nil
+// (nothing received yet).
+func newMessage(seq uint64, s *meeting.Snapshot, c connection) message {
+	m := message{
+		Seq: seq, Connection: c,
+		Participants: []participant{}, Speakers: []speaker{}, WaitingRoom: []waiting{}, Resyncing: []string{},
+	}
+	if s == nil {
+		return m
+	}
+	m.ConferenceID, m.Title, m.Status, m.UpdatedAt = s.ConferenceID, s.Title, s.Status, s.UpdatedAt
+	m.Resyncing = append(m.Resyncing, s.Resyncing...)
+	for _, p := range s.Participants {
+		m.Participants = append(m.Participants, participant{
+			PID: p.PID, Name: p.Name, Role: p.Role, HandRaised: p.HandRaised, Muted: p.Muted,
+			Sharing: p.Sharing, Video: p.Video, Speaking: p.Speaking, LoginType: p.LoginType,
+		})
+	}
+	for _, sp := range s.Speakers {
+		name := sp.Name
+		if p, ok := s.Participant(sp.PID); ok && p.Name != "" {
+			name = p.Name
+		}
+		m.Speakers = append(m.Speakers, speaker{PID: sp.PID, Name: name})
+	}
+	for _, w := range s.WaitingRoom {
+		m.WaitingRoom = append(m.WaitingRoom, waiting{PID: w.PID, Name: w.Name, Admitted: w.Admitted})
+	}
+	return m
+}
