@@ -202,6 +202,9 @@ func (c *Config) Validate() error {
 	if c.Queue < 0 || c.ReadLimit < 0 || c.ReadBufferSize < 0 || c.WriteBufferSize < 0 || c.MaxMissedHeartbeats < 0 {
 		errs = append(errs, errors.New("Queue, ReadLimit, buffer sizes and MaxMissedHeartbeats must not be negative"))
 	}
+	if d := c.withDefaults(); c.HeartbeatInterval >= 0 && c.ReadTimeout >= 0 && d.ReadTimeout <= d.HeartbeatInterval {
+		errs = append(errs, fmt.Errorf("ReadTimeout %v must exceed HeartbeatInterval %v, or a quiet meeting looks dead between heartbeats", d.ReadTimeout, d.HeartbeatInterval))
+	}
 	if len(errs) == 0 {
 		return nil
 	}

@@ -213,6 +213,7 @@ func (s *Session) loop(ctx context.Context) error {
 				s.c.resyncs.Add(1)
 				s.log.Info("resyncing", slog.String("reason", reason))
 				blindFrom, resyncing = now, true
+				s.watch.set(StateReconnecting)
 				s.q.put(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"}, true)
 				continue
 			}

@@ -508,6 +508,7 @@ func TestConfigValidate(t *testing.T) {
 		{"heartbeat too long", connector.Config{ConferenceID: "1", Tokens: prov, HeartbeatInterval: 180 * time.Second}, "HeartbeatInterval"},
 		{"bad jitter", connector.Config{ConferenceID: "1", Tokens: prov, Backoff: connector.Backoff{Jitter: 2}}, "Jitter"},
 		{"initial over max", connector.Config{ConferenceID: "1", Tokens: prov, Backoff: connector.Backoff{Initial: time.Minute, Max: time.Second}}, "Initial"},
+		{"read timeout below heartbeat", connector.Config{ConferenceID: "1", Tokens: prov, HeartbeatInterval: time.Minute, ReadTimeout: 30 * time.Second}, "ReadTimeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()
