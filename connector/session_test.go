@@ -522,3 +522,37 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("minimal config: %v", err)
 	}
 }
+
+func TestStateTransitionsCanBeFollowed(t *testing.T) {
+	h := newHarness(t, setup{noRun: true, conf: func(c *connector.Config) {
+		fastConfig(c)
+		c.Backoff = connector.Backoff{Initial: 200 * time.Millisecond, Max: 200 * time.Millisecond, Jitter: connector.NoJitter}
+	}})
+	seen := make(chan []connector.State, 1)
+	go func() {
+		var got []connector.State
+		st, next := h.sess.State()
+		got = append(got, st)
+		for st != connector.StateStopped {
+			<-next
+			st, next = h.sess.State()
+			got = append(got, st)
+		}
+		seen <- got
+	}()
+	h.run()
+	h.waitSubscribed(1)
+	h.fake.DropAll()
+	h.waitSubscribed(2)
+	h.halt()
+	got := <-seen
+	want := []connector.State{connector.StateConnecting, connector.StateSubscribed, connector.StateReconnecting, connector.StateSubscribed, connector.StateStopped}
+	if len(got) != len(want) {
+		t.Fatalf("transitions %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("transitions %v, want %v", got, want)
+		}
+	}
+}
