@@ -1,7 +1,7 @@
 # confwatch — `make test` runs every test on a fresh machine.
 GO ?= go
 
-.PHONY: test browser vet unit fuzz bench-quick
+.PHONY: test browser vet unit fuzz bench-quick bench
 
 # test is what CI runs (.ci/run): the browser the dashboard test drives,
 # formatting and vet, then every test with the race detector.
@@ -25,3 +25,11 @@ unit:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./events
+
+# bench-quick checks that every load scenario still runs (small sizes);
+# bench gives the full figures of BENCHMARKS.md (minutes).
+bench-quick:
+	$(GO) run ./integration/loadtest -scenario all -quick
+
+bench:
+	$(GO) run ./integration/loadtest -scenario all

@@ -33,8 +33,10 @@ const (
 	// bytes (31 pinfoMap keys each); 16 MiB leaves room for the vendor's
 	// undocumented keys and longer names while still refusing a runaway
 	// frame.
-	DefaultReadLimit      = 16 << 20
-	DefaultQueue          = 1024
+	DefaultReadLimit = 16 << 20
+	// DefaultQueue is generous because an idle queue costs nothing (it
+	// grows on demand) while an overflow costs a resync.
+	DefaultQueue          = 8192
 	DefaultBufferSize     = 4096
 	DefaultTokenMargin    = 15 * time.Second
 	DefaultMaxMissedBeats = 2

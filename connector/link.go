@@ -41,6 +41,8 @@ type link struct {
 	errOnce sync.Once
 	err     error // first reason the link ended
 	sendBye atomic.Bool
+
+	deadlineSet time.Time // when the reader last moved the read deadline (reader only)
 }
 
 type outFrame struct {
@@ -104,10 +106,15 @@ func (l *link) shutdown(bye bool) {
 	<-l.readDone
 }
 
+// touch records that a frame arrived. The watchdog on the injected clock
+// is the authority on silence; the socket's own read deadline is a backstop
+// for real time, moved at most every ReadTimeout/8 because moving it per
+// frame was several percent of the reader's time under floods.
 func (l *link) touch() {
 	now := l.s.cfg.Clock.Now()
 	l.lastRecv.Store(now.UnixNano())
-	if l.s.realTime {
+	if l.s.realTime && now.Sub(l.deadlineSet) > l.s.cfg.ReadTimeout/8 {
+		l.deadlineSet = now
 		l.conn.SetReadDeadline(now.Add(l.s.cfg.ReadTimeout))
 	}
 }

@@ -151,21 +151,8 @@ func (s *Session) Run(ctx context.Context) error {
 		dispatch(hctx, s.q, s.cfg.Handler)
 	}()
 
-	mctx, mcancel := context.WithCancel(ctx)
-	maintained := make(chan struct{})
-	go func() {
-		defer close(maintained)
-		if m, ok := s.cfg.Tokens.(interface{ Maintain(context.Context) error }); ok {
-			if err := m.Maintain(mctx); err != nil && mctx.Err() == nil {
-				s.log.Warn("control token keep-alive stopped", slog.Any("err", err))
-			}
-		}
-	}()
-
 	err := s.loop(ctx)
 	s.watch.set(StateStopped)
-	mcancel()
-	<-maintained
 	s.q.close()
 	t := time.NewTimer(drainTimeout)
 	select {
@@ -295,19 +282,50 @@ func (s *Session) live(ctx context.Context, l *link) (resync string, err error) 
 		s.c.connectedSince = time.Time{}
 		s.c.mu.Unlock()
 	}()
-	select {
-	case <-ctx.Done():
-		l.shutdown(true)
-		return "", ctx.Err()
-	case reason := <-s.resync:
-		l.shutdown(true)
-		return reason, nil
-	case <-l.readDone:
-		l.shutdown(false)
-		err = l.result()
+	// The control token is kept alive from here rather than from a goroutine
+	// of its own: a redial needs it, and an idle session is cheaper with one
+	// goroutine fewer (BENCHMARKS.md, memory).
+	refresh := s.cfg.Clock.NewTimer(l.ctl.RefreshAt().Sub(subscribedAt))
+	defer refresh.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.shutdown(true)
+			return "", ctx.Err()
+		case reason := <-s.resync:
+			l.shutdown(true)
+			return reason, nil
+		case <-refresh.C():
+			refresh.Reset(s.keepAlive(ctx))
+			continue
+		case <-l.readDone:
+			l.shutdown(false)
+			err = l.result()
+		}
+		break
 	}
 	if s.cfg.Clock.Now().Sub(subscribedAt) >= s.cfg.HealthyAfter {
 		err = &healthyEnd{err}
 	}
 	return "", err
+}
+
+// keepAliveRetry is the wait before trying again after a failed keep-alive.
+const keepAliveRetry = 30 * time.Second
+
+// keepAlive renews the control token while a link is live and returns when
+// to do it next. Failures are logged, not fatal: the link does not depend
+// on the token, and the next dial gets a fresh one if it lapsed.
+func (s *Session) keepAlive(ctx context.Context) time.Duration {
+	c, err := s.cfg.Tokens.Control(ctx)
+	if err != nil {
+		s.log.Warn("control token keep-alive failed; retrying", slog.Any("err", err), slog.Duration("in", keepAliveRetry))
+		return keepAliveRetry
+	}
+	next := c.RefreshAt().Sub(s.cfg.Clock.Now())
+	if next <= 0 {
+		// The source handed back a token already due: avoid a busy loop.
+		next = keepAliveRetry
+	}
+	return next
 }

@@ -556,3 +556,22 @@ func TestStateTransitionsCanBeFollowed(t *testing.T) {
 		}
 	}
 }
+
+func TestControlTokenKeptAliveWhileLive(t *testing.T) {
+	h := newHarness(t, setup{fakeClk: true})
+	h.waitSubscribed(1)
+	// Walk 40 fake minutes in 30 s steps, letting each heartbeat be echoed,
+	// across the control token's 25-minute refresh point (5/6 of 30 min).
+	for step := 1; step <= 80; step++ {
+		h.clk.Advance(30 * time.Second)
+		want := int64(step / 2)
+		h.eventually("heartbeat echo", func() bool { return h.sess.Stats().HeartbeatsEcho >= want })
+	}
+	h.eventually("a keep-alive", func() bool { return h.fake.Stats().KeepAlives >= 1 })
+	if st := h.fake.Stats(); st.Logins != 1 || st.KeepAlives != 1 {
+		t.Fatalf("fake %+v: want one login and one keep-alive in 40 minutes", st)
+	}
+	if st := h.sess.Stats(); st.Subscribes != 1 {
+		t.Fatalf("the link did not survive 40 fake minutes: %d subscribes", st.Subscribes)
+	}
+}

@@ -269,7 +269,12 @@ func TestDuplicateAndReorderedDeltasAreDropped(t *testing.T) {
 	s.fake.ReorderNext(events.ActionParticipants)
 	must(t, s.fake.Share("a", true))
 	must(t, s.fake.Share("a", false))
-	s.eventually("the late delta dropped", func() bool { return s.state.Stats().Stale >= 1 })
+	// The early delta skips a version, so the state may ask for a resync;
+	// the late one is then either dropped as stale or lost with the closed
+	// link. Either way it must never be applied over the newer one.
+	s.eventually("the late delta dropped or a resync", func() bool {
+		return s.state.Stats().Stale >= 1 || s.sess.Stats().Resyncs >= 1
+	})
 	s.converged()
 	if p, _ := s.state.Snapshot().Participant("a"); p.Sharing {
 		t.Fatal("a stale delta was applied over a newer one")

@@ -102,6 +102,7 @@ type Server struct {
 	m        meeting
 	ctl      map[string]time.Time // control token -> expiry
 	wsToks   map[string]*wsToken
+	pruned   time.Time // last pruneLocked scan
 	conns    map[*conn]struct{}
 	subCount map[string]int // sockets subscribed per type
 	nSubbed  int
@@ -460,11 +461,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// pruneLocked forgets long-expired tokens so the maps stay small.
+// pruneLocked forgets long-expired tokens so the maps stay small. It scans
+// at most once a minute: with thousands of sessions a scan per request was
+// a quarter of the fake's CPU (BENCHMARKS.md, scale).
 func (s *Server) pruneLocked(now time.Time) {
-	if len(s.wsToks) < 1024 && len(s.ctl) < 1024 {
+	if len(s.wsToks) < 1024 && len(s.ctl) < 1024 || now.Sub(s.pruned) < time.Minute {
 		return
 	}
+	s.pruned = now
 	for k, t := range s.wsToks {
 		if now.Sub(t.expires) > 10*time.Minute {
 			delete(s.wsToks, k)
