@@ -8,48 +8,58 @@ import (
 )
 
 // queue carries events from the socket reader (and the supervisor) to the
-// dispatcher goroutine. Pushes are bounded: put never waits, so the reader
-// never waits on user code. Lifecycle events bypass the bound because
-// losing one would leave a handler with a wrong picture of the link.
+// handler. Pushes are bounded: put never waits, so the reader never waits
+// on user code. Lifecycle events bypass the bound because losing one would
+// leave a handler with a wrong picture of the link.
+//
+// The goroutine that calls the handler exists only while events wait: put
+// starts it when it finds none running, and it exits once the queue is
+// empty. One at a time keeps the order; an idle session then holds no
+// dispatcher stack (BENCHMARKS.md, memory).
 type queue struct {
-	mu     sync.Mutex
-	items  []events.Event
-	limit  int
-	closed bool
-	ready  chan struct{} // capacity 1: "items or closed changed"
+	ctx context.Context // handed to the handler
+	h   events.Handler
+
+	mu      sync.Mutex
+	items   []events.Event
+	spare   []events.Event // the drained batch's slice, for reuse
+	limit   int
+	closed  bool
+	running bool
+	wg      sync.WaitGroup // the running dispatcher, if any
 }
 
-func newQueue(limit int) *queue {
-	return &queue{limit: limit, ready: make(chan struct{}, 1)}
+func newQueue(ctx context.Context, limit int, h events.Handler) *queue {
+	return &queue{ctx: ctx, limit: limit, h: h}
 }
 
-// put appends e. A push is refused (false) when limit pushes are waiting
-// or the queue is closed.
+// put appends e. A push is refused (false) when limit events are waiting;
+// anything is refused once the queue is closed.
 func (q *queue) put(e events.Event, force bool) bool {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.closed || (!force && len(q.items) >= q.limit) {
-		q.mu.Unlock()
 		return false
 	}
 	q.items = append(q.items, e)
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
+	if !q.running {
+		q.running = true
+		q.wg.Add(1)
+		go q.dispatch()
 	}
 	return true
 }
 
-// close stops further puts; take returns the remaining items, then done.
+// close refuses further puts; the dispatcher still delivers what waits.
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
 }
+
+// wait returns once no dispatcher runs (after close: once all is
+// delivered).
+func (q *queue) wait() { q.wg.Wait() }
 
 // len returns how many events wait.
 func (q *queue) len() int {
@@ -58,39 +68,28 @@ func (q *queue) len() int {
 	return len(q.items)
 }
 
-// take returns the waiting events, handing buf (emptied) to the queue for
-// reuse, or reports done when the queue is closed and empty.
-func (q *queue) take(buf []events.Event) ([]events.Event, bool) {
+// dispatch calls the handler for every waiting event, in order, and exits
+// when none is left. It is the only goroutine that runs user code.
+func (q *queue) dispatch() {
+	defer q.wg.Done()
 	for {
 		q.mu.Lock()
-		if len(q.items) > 0 {
-			out := q.items
-			q.items = buf[:0]
+		batch := q.items
+		if len(batch) == 0 {
+			q.running = false
 			q.mu.Unlock()
-			return out, true
-		}
-		closed := q.closed
-		q.mu.Unlock()
-		if closed {
-			return buf[:0], false
-		}
-		<-q.ready
-	}
-}
-
-// dispatch calls h for every event of q, in order, until q is closed and
-// drained. It is the only goroutine that runs user code.
-func dispatch(ctx context.Context, q *queue, h events.Handler) {
-	var buf []events.Event
-	for {
-		var ok bool
-		buf, ok = q.take(buf)
-		if !ok {
 			return
 		}
-		for i, e := range buf {
-			h.HandleEvent(ctx, e)
-			buf[i] = nil
+		q.items, q.spare = q.spare[:0], nil
+		q.mu.Unlock()
+		for i, e := range batch {
+			q.h.HandleEvent(q.ctx, e)
+			batch[i] = nil
 		}
+		q.mu.Lock()
+		if q.spare == nil {
+			q.spare = batch[:0]
+		}
+		q.mu.Unlock()
 	}
 }

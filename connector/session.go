@@ -27,6 +27,7 @@ type Session struct {
 	cfg      Config
 	log      *slog.Logger
 	realTime bool
+	hcancel  context.CancelFunc // ends the handler's context
 	q        *queue
 	c        counters
 	watch    *watch
@@ -46,11 +47,15 @@ func New(cfg Config) (*Session, error) {
 	}
 	cfg = cfg.withDefaults()
 	_, isFake := cfg.Clock.(*clock.Fake)
+	// The handler's context outlives Run's ctx by up to drainTimeout, so
+	// that queued events are still delivered after a cancel.
+	hctx, hcancel := context.WithCancel(context.Background())
 	s := &Session{
 		cfg:      cfg,
 		log:      cfg.Logger.With(slog.String("conference", cfg.ConferenceID)),
 		realTime: !isFake,
-		q:        newQueue(cfg.Queue),
+		hcancel:  hcancel,
+		q:        newQueue(hctx, cfg.Queue, cfg.Handler),
 		watch:    newWatch(),
 		resync:   make(chan string, 1),
 	}
@@ -143,25 +148,23 @@ func (s *Session) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("connector: Run called twice")
 	}
-	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer hcancel()
-	dispatched := make(chan struct{})
-	go func() {
-		defer close(dispatched)
-		dispatch(hctx, s.q, s.cfg.Handler)
-	}()
-
 	err := s.loop(ctx)
 	s.watch.set(StateStopped)
 	s.q.close()
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		s.q.wait()
+	}()
 	t := time.NewTimer(drainTimeout)
 	select {
-	case <-dispatched:
+	case <-drained:
 	case <-t.C:
-		hcancel()
-		<-dispatched
+		s.hcancel()
+		<-drained
 	}
 	t.Stop()
+	s.hcancel()
 	s.log.Info("session stopped", slog.Any("reason", err))
 	return err
 }
@@ -252,6 +255,9 @@ func (s *Session) loop(ctx context.Context) error {
 			return fmt.Errorf("%w: %w", ErrOutage, fail)
 		}
 		delay = max(delay, fail.Wait)
+		// The timer is armed before NextRetryAt is published, so whoever
+		// sees NextRetryAt (a test moving a fake clock) finds it waiting.
+		wait := s.cfg.Clock.NewTimer(delay)
 		s.setRetry(s.cfg.Clock.Now().Add(delay))
 		if blindFrom.IsZero() {
 			s.watch.set(StateConnecting)
@@ -260,8 +266,11 @@ func (s *Session) loop(ctx context.Context) error {
 		}
 		s.log.Warn(fmt.Sprintf("reconnecting in %v", delay.Round(time.Millisecond)),
 			slog.String("class", fail.Class.String()), slog.String("stage", string(fail.Stage)), slog.Any("err", fail.Err))
-		if err := clock.Sleep(ctx, s.cfg.Clock, delay); err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return ctx.Err()
+		case <-wait.C():
 		}
 		s.setRetry(time.Time{})
 	}
@@ -310,7 +319,8 @@ func (s *Session) live(ctx context.Context, l *link) (resync string, err error) 
 	return "", err
 }
 
-// keepAliveRetry is the wait before trying again after a failed keep-alive.
+// keepAliveRetry is the longest wait before trying again after a failed
+// keep-alive.
 const keepAliveRetry = 30 * time.Second
 
 // keepAlive renews the control token while a link is live and returns when
@@ -322,10 +332,12 @@ func (s *Session) keepAlive(ctx context.Context) time.Duration {
 		s.log.Warn("control token keep-alive failed; retrying", slog.Any("err", err), slog.Duration("in", keepAliveRetry))
 		return keepAliveRetry
 	}
-	next := c.RefreshAt().Sub(s.cfg.Clock.Now())
+	now := s.cfg.Clock.Now()
+	next := c.RefreshAt().Sub(now)
 	if next <= 0 {
-		// The source handed back a token already due: avoid a busy loop.
-		next = keepAliveRetry
+		// The renewal failed softly (the source kept the current token):
+		// try again well before the token lapses, without a busy loop.
+		next = min(keepAliveRetry, max(c.ExpiresAt.Sub(now)/3, 100*time.Millisecond))
 	}
 	return next
 }

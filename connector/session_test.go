@@ -575,3 +575,18 @@ func TestControlTokenKeptAliveWhileLive(t *testing.T) {
 		t.Fatalf("the link did not survive 40 fake minutes: %d subscribes", st.Subscribes)
 	}
 }
+
+func TestRefusedKeepAliveIsRetriedBeforeExpiry(t *testing.T) {
+	h := newHarness(t, setup{fakeClk: true})
+	h.waitSubscribed(1)
+	h.fake.RefuseLogin(1, 503, "")
+	for step := 1; step <= 60; step++ { // 30 fake minutes
+		h.clk.Advance(30 * time.Second)
+		want := int64(step / 2)
+		h.eventually("heartbeat echo", func() bool { return h.sess.Stats().HeartbeatsEcho >= want })
+	}
+	h.eventually("a keep-alive after the refusal", func() bool { return h.fake.Stats().KeepAlives >= 1 })
+	if st := h.fake.Stats(); st.Logins != 1 {
+		t.Fatalf("fake %+v: the token lapsed and needed a new login", st)
+	}
+}
