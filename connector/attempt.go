@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -68,12 +69,14 @@ func (s *Session) attempt(ctx context.Context, onSubscribed func(time.Time) even
 	}
 	s.c.dials.Add(1)
 	s.log.Debug("dialing", slog.String("url", loggable))
-	conn, err := s.dial(ctx, full, ws.Token)
+	last := new(atomic.Int64)
+	last.Store(s.cfg.Clock.Now().UnixNano())
+	conn, err := s.dial(ctx, full, ws.Token, last)
 	if err != nil {
 		return nil, Classify(StageDial, err, s.cfg.Backoff.Max)
 	}
 
-	l := s.newLink(conn, c, onSubscribed)
+	l := s.newLink(conn, last, c, onSubscribed)
 	l.start(sub)
 	t := s.cfg.Clock.NewTimer(s.cfg.SubscribeTimeout)
 	defer t.Stop()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -61,9 +62,11 @@ func writePool(size int) websocket.BufferPool {
 	return p.(*sync.Pool)
 }
 
-func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret) (*websocket.Conn, error) {
+// dial opens the socket. last receives the time of every read that
+// brings bytes (see liveConn).
+func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, last *atomic.Int64) (*websocket.Conn, error) {
 	d := websocket.Dialer{
-		NetDialContext:   s.cfg.NetDialContext,
+		NetDialContext:   s.liveDialer(last),
 		Proxy:            http.ProxyFromEnvironment,
 		TLSClientConfig:  s.cfg.TLSConfig,
 		HandshakeTimeout: s.cfg.HandshakeTimeout,

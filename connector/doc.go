@@ -20,9 +20,12 @@
 // for its reply. Only then is the
 // session "subscribed". A live socket has exactly one reader and one
 // writer goroutine; Subscribe, heartbeats and control frames all go
-// through the writer with write deadlines. Every frame received pushes the
-// read deadline forward; silence past ReadTimeout, or MaxMissedHeartbeats
-// heartbeats without an echo, ends the link and a redial follows.
+// through the writer with write deadlines. Every read that brings bytes
+// pushes the read deadline forward (bytes, not frames, so that a large
+// snapshot on a slow link is not mistaken for silence); silence past
+// ReadTimeout, or MaxMissedHeartbeats
+// heartbeats without an echo while nothing else arrives, ends the link
+// and a redial follows.
 //
 // # Failures
 //

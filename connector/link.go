@@ -33,16 +33,14 @@ type link struct {
 	readDone chan struct{}               // closed by the reader on exit
 	wrDone   chan struct{}               // closed by the writer on exit
 
-	lastRecv atomic.Int64 // clock time of the last frame, unix ns
-	echoes   atomic.Int64 // heartbeat echoes received
-	ended    atomic.Bool  // a Destroyed status arrived
-	live     atomic.Bool  // Subscribe accepted
+	lastRecv *atomic.Int64 // clock time of the last bytes read, unix ns (see liveConn)
+	echoes   atomic.Int64  // heartbeat echoes received
+	ended    atomic.Bool   // a Destroyed status arrived
+	live     atomic.Bool   // Subscribe accepted
 
 	errOnce sync.Once
 	err     error // first reason the link ended
 	sendBye atomic.Bool
-
-	deadlineSet time.Time // when the reader last moved the read deadline (reader only)
 }
 
 type outFrame struct {
@@ -52,9 +50,9 @@ type outFrame struct {
 
 var errClosedByUs = errors.New("connector: link closed by the session")
 
-func (s *Session) newLink(conn *websocket.Conn, ctl *token.Control, onSubscribed func(time.Time) events.Event) *link {
+func (s *Session) newLink(conn *websocket.Conn, last *atomic.Int64, ctl *token.Control, onSubscribed func(time.Time) events.Event) *link {
 	l := &link{
-		s: s, conn: conn, ctl: ctl, onSubscribed: onSubscribed,
+		s: s, conn: conn, ctl: ctl, onSubscribed: onSubscribed, lastRecv: last,
 		out:      make(chan outFrame, 4),
 		subReply: make(chan *events.SubscribeReply, 1),
 		stop:     make(chan struct{}),
@@ -63,7 +61,6 @@ func (s *Session) newLink(conn *websocket.Conn, ctl *token.Control, onSubscribed
 	}
 	l.lastRecv.Store(s.cfg.Clock.Now().UnixNano())
 	conn.SetPingHandler(func(data string) error {
-		l.touch()
 		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
@@ -74,7 +71,6 @@ func (s *Session) newLink(conn *websocket.Conn, ctl *token.Control, onSubscribed
 		}
 		return err
 	})
-	conn.SetPongHandler(func(string) error { l.touch(); return nil })
 	return l
 }
 
@@ -106,19 +102,6 @@ func (l *link) shutdown(bye bool) {
 	<-l.readDone
 }
 
-// touch records that a frame arrived. The watchdog on the injected clock
-// is the authority on silence; the socket's own read deadline is a backstop
-// for real time, moved at most every ReadTimeout/8 because moving it per
-// frame was several percent of the reader's time under floods.
-func (l *link) touch() {
-	now := l.s.cfg.Clock.Now()
-	l.lastRecv.Store(now.UnixNano())
-	if l.s.realTime && now.Sub(l.deadlineSet) > l.s.cfg.ReadTimeout/8 {
-		l.deadlineSet = now
-		l.conn.SetReadDeadline(now.Add(l.s.cfg.ReadTimeout))
-	}
-}
-
 func (l *link) read() {
 	defer close(l.readDone)
 	s := l.s
@@ -128,7 +111,6 @@ func (l *link) read() {
 			l.fail(readError(s, err))
 			return
 		}
-		l.touch()
 		s.c.framesIn.Add(1)
 		s.c.bytesIn.Add(int64(len(data)))
 		if mt != websocket.TextMessage {
@@ -185,14 +167,17 @@ func readError(s *Session, err error) error {
 func (l *link) write(subscribe []byte) {
 	defer close(l.wrDone)
 	s := l.s
-	if err := l.send(websocket.TextMessage, subscribe); err != nil {
-		l.fail(err)
-		return
-	}
+	// Timers first: once Subscribe is on the wire the reply (and anyone
+	// watching the session reach "subscribed") may come before this
+	// goroutine runs again, and the heartbeat schedule starts now.
 	beat := s.cfg.Clock.NewTimer(s.cfg.HeartbeatInterval)
 	defer beat.Stop()
 	watchdog := s.cfg.Clock.NewTimer(s.cfg.ReadTimeout)
 	defer watchdog.Stop()
+	if err := l.send(websocket.TextMessage, subscribe); err != nil {
+		l.fail(err)
+		return
+	}
 	var sent int64
 	for {
 		select {
@@ -211,18 +196,24 @@ func (l *link) write(subscribe []byte) {
 				l.fail(err)
 				return
 			}
-		case <-beat.C():
-			if missed := sent - l.echoes.Load(); missed >= int64(s.cfg.MaxMissedHeartbeats) {
+		case now := <-beat.C():
+			// Unanswered heartbeats mean a dead link only while nothing
+			// else arrives either: behind a large frame on a slow link the
+			// echoes are merely queued.
+			quiet := now.Sub(time.Unix(0, l.lastRecv.Load())) >= s.cfg.HeartbeatInterval
+			if missed := sent - l.echoes.Load(); quiet && missed >= int64(s.cfg.MaxMissedHeartbeats) {
 				l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
 				return
 			}
+			// Re-arm and count before sending: the schedule does not drift
+			// by the write's duration, and an echo never precedes its count.
+			beat.Reset(s.cfg.HeartbeatInterval)
+			sent++
+			s.c.heartbeatsSent.Add(1)
 			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(s.cfg.Clock.Now()))); err != nil {
 				l.fail(err)
 				return
 			}
-			sent++
-			s.c.heartbeatsSent.Add(1)
-			beat.Reset(s.cfg.HeartbeatInterval)
 		case now := <-watchdog.C():
 			silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
 			if silent >= s.cfg.ReadTimeout {

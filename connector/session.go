@@ -280,6 +280,12 @@ func (s *Session) loop(ctx context.Context) error {
 // when the session closed the link on purpose, else the link's error.
 func (s *Session) live(ctx context.Context, l *link) (resync string, err error) {
 	subscribedAt := s.cfg.Clock.Now()
+	// The control token is kept alive from here rather than from a goroutine
+	// of its own: a redial needs it, and an idle session is cheaper with one
+	// goroutine fewer (BENCHMARKS.md, memory). Armed before the state says
+	// "subscribed", so that a fake clock moved on that signal finds it.
+	refresh := s.cfg.Clock.NewTimer(l.ctl.RefreshAt().Sub(subscribedAt))
+	defer refresh.Stop()
 	s.current.Store(l)
 	s.c.mu.Lock()
 	s.c.connectedSince = subscribedAt
@@ -291,11 +297,6 @@ func (s *Session) live(ctx context.Context, l *link) (resync string, err error) 
 		s.c.connectedSince = time.Time{}
 		s.c.mu.Unlock()
 	}()
-	// The control token is kept alive from here rather than from a goroutine
-	// of its own: a redial needs it, and an idle session is cheaper with one
-	// goroutine fewer (BENCHMARKS.md, memory).
-	refresh := s.cfg.Clock.NewTimer(l.ctl.RefreshAt().Sub(subscribedAt))
-	defer refresh.Stop()
 	for {
 		select {
 		case <-ctx.Done():
