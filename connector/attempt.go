@@ -80,28 +80,50 @@ func (s *Session) attempt(ctx context.Context, onSubscribed func(time.Time) even
 	l.start(sub)
 	t := s.cfg.Clock.NewTimer(s.cfg.SubscribeTimeout)
 	defer t.Stop()
-	select {
-	case r := <-l.subReply:
-		if !r.OK() {
-			l.shutdown(false)
-			return nil, Classify(StageSubscribe, &SubscribeError{Code: r.ReturnCode, Desc: r.ReturnDesc}, s.cfg.Backoff.Max)
-		}
+	accepted := func() (*link, *Failure) {
 		s.c.subscribes.Add(1)
 		s.log.Info("subscribed", slog.String("url", loggable), slog.Int("types", len(types)))
 		return l, nil
-	case <-l.readDone:
+	}
+	refused := func(r *events.SubscribeReply) (*link, *Failure) {
+		l.phase.CompareAndSwap(phaseWaiting, phaseAbandoned)
 		l.shutdown(false)
+		return nil, Classify(StageSubscribe, &SubscribeError{Code: r.ReturnCode, Desc: r.ReturnDesc}, s.cfg.Backoff.Max)
+	}
+	// giveUp abandons the link unless the reader has just accepted it, in
+	// which case the link is kept: its Subscribed event is already queued,
+	// and live() will report its end like any other.
+	giveUp := func(bye bool, f *Failure) (*link, *Failure) {
+		if !l.phase.CompareAndSwap(phaseWaiting, phaseAbandoned) && f.Class != ClassStop {
+			return accepted()
+		}
+		l.shutdown(bye)
+		return nil, f
+	}
+	select {
+	case r := <-l.subReply:
+		if !r.OK() {
+			return refused(r)
+		}
+		return accepted()
+	case <-l.readDone:
+		// The reply may have come with the end of the socket: it decides.
+		select {
+		case r := <-l.subReply:
+			if !r.OK() {
+				return refused(r)
+			}
+		default:
+		}
 		err := l.result()
 		if l.ended.Load() {
 			err = ErrMeetingEnded
 		}
-		return nil, Classify(StageSubscribe, err, s.cfg.Backoff.Max)
+		return giveUp(false, Classify(StageSubscribe, err, s.cfg.Backoff.Max))
 	case <-t.C():
-		l.shutdown(true)
-		return nil, Classify(StageSubscribe, errors.New("connector: no Subscribe reply within SubscribeTimeout"), s.cfg.Backoff.Max)
+		return giveUp(true, Classify(StageSubscribe, errors.New("connector: no Subscribe reply within SubscribeTimeout"), s.cfg.Backoff.Max))
 	case <-ctx.Done():
-		l.shutdown(true)
-		return nil, &Failure{Stage: StageSubscribe, Class: ClassStop, Err: ctx.Err()}
+		return giveUp(true, &Failure{Stage: StageSubscribe, Class: ClassStop, Err: ctx.Err()})
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -49,17 +48,6 @@ func FuzzSubscribeReply(f *testing.F) {
 		lc := &lifecycleLog{}
 		err, st, logs := s.fzRun(t, fzScript{frames: frames, closeAfter: true}, lc,
 			func(st connector.Stats) bool { return attempts(st) > 0 })
-		if want != nil && st.Subscribes == 0 && st.Reconnects["retry"] == 1 && strings.HasPrefix(st.LastError, "subscribe: ") &&
-			os.Getenv("CONFWATCH_KNOWN_BUGS") == "" {
-			// Known bug, reported: when a Subscribe reply and the end of
-			// the socket arrive together, the attempt's select may take
-			// the end and drop the reply (a refusal becomes a retry, an
-			// acceptance is announced as Subscribed yet counted as a
-			// failure). Rare (about 1 in 150 runs of
-			// testdata/fuzz/FuzzSubscribeReply/b0cf2cfcc0a716f0 under
-			// -race); checked on demand until it is fixed.
-			t.Skip("known bug: a reply racing the socket's end is lost")
-		}
 		switch {
 		case ended:
 			if !errors.Is(err, connector.ErrMeetingEnded) {
@@ -81,14 +69,9 @@ func FuzzSubscribeReply(f *testing.F) {
 				t.Fatalf("no Subscribe reply: subscribes %d, reconnects %v; want one retry", st.Subscribes, st.Reconnects)
 			}
 		}
-		if os.Getenv("CONFWATCH_KNOWN_BUGS") != "" {
-			// Known bug, reported: the reader announces Subscribed for
-			// any accepting reply it reads, even after the attempt has
-			// already failed (a refusal first, or the socket closing
-			// right after the reply), and no Disconnected follows. The
-			// lifecycle check runs on demand until it is fixed.
-			lc.check(t, st.Subscribes)
-		}
+		// Subscribed is announced only for a link the session kept, and
+		// every announced link that ends is followed by Disconnected.
+		lc.check(t, st.Subscribes)
 	})
 }
 

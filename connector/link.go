@@ -36,7 +36,11 @@ type link struct {
 	lastRecv *atomic.Int64 // clock time of the last bytes read, unix ns (see liveConn)
 	echoes   atomic.Int64  // heartbeat echoes received
 	ended    atomic.Bool   // a Destroyed status arrived
-	live     atomic.Bool   // Subscribe accepted
+	// phase is phaseWaiting until the first Subscribe reply decides it:
+	// the reader moves it to phaseLive on an acceptance, the attempt to
+	// phaseAbandoned when it gives up. Whoever moves it first wins, so a
+	// Subscribed event is announced only for a link the session keeps.
+	phase atomic.Int32
 
 	errOnce sync.Once
 	err     error // first reason the link ended
@@ -49,6 +53,13 @@ type outFrame struct {
 }
 
 var errClosedByUs = errors.New("connector: link closed by the session")
+
+// Link phases (link.phase).
+const (
+	phaseWaiting int32 = iota
+	phaseLive
+	phaseAbandoned
+)
 
 func (s *Session) newLink(conn *websocket.Conn, last *atomic.Int64, ctl *token.Control, onSubscribed func(time.Time) events.Event) *link {
 	l := &link{
@@ -105,6 +116,7 @@ func (l *link) shutdown(bye bool) {
 func (l *link) read() {
 	defer close(l.readDone)
 	s := l.s
+	replied := false
 	for {
 		mt, data, err := l.conn.ReadMessage()
 		if err != nil {
@@ -129,13 +141,15 @@ func (l *link) read() {
 			l.echoes.Add(1)
 			s.c.heartbeatsEcho.Add(1)
 		case *events.SubscribeReply:
-			if f.OK() && l.live.CompareAndSwap(false, true) {
+			// Only the first reply decides; later ones are ignored.
+			if replied {
+				continue
+			}
+			replied = true
+			if f.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
 				s.q.put(l.onSubscribed(s.cfg.Clock.Now()), true)
 			}
-			select {
-			case l.subReply <- f:
-			default:
-			}
+			l.subReply <- f // capacity 1, the only send
 		case *events.Push:
 			if !s.q.put(f, false) {
 				s.c.dropped.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"time"
@@ -12,10 +13,16 @@ import (
 	"github.com/confwatch/confwatch/token"
 )
 
+// newFlagSet returns a flag set that prints nothing by itself: the flag
+// package would echo a bad value, which may be a secret typed into the
+// wrong flag. parseFlags prints the help when asked and a redacted error
+// otherwise.
 func newFlagSet(e env, name, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
+		fs.SetOutput(e.stderr)
+		defer fs.SetOutput(io.Discard)
 		fmt.Fprint(e.stderr, help)
 		fmt.Fprintln(e.stderr, "\nFlags:")
 		fs.PrintDefaults()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -173,15 +174,27 @@ func (w *watchFlags) rootCAs() (*x509.CertPool, error) {
 // parseFlags parses args with fs, turning flag errors into usage errors.
 // It reports done when --help was asked for.
 func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
+	help := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error
 	err = fs.Parse(args)
+	fs.Usage = help
 	if errors.Is(err, flag.ErrHelp) {
+		help()
 		return true, nil
 	}
 	if err != nil {
-		return false, &usageError{err.Error()}
+		return false, &usageError{redactFlagError(err.Error())}
 	}
 	if fs.NArg() > 0 {
-		return false, usagef("unexpected argument %q", fs.Arg(0))
+		return false, usagef("unexpected argument %s (every flag takes its value as --flag VALUE or --flag=VALUE)", quoteArg(fs.Arg(0)))
 	}
 	return false, nil
+}
+
+// invalidValue matches the flag package's `invalid value "X" for flag -f`
+// so that X, which may be a secret typed into the wrong flag, is dropped.
+var invalidValue = regexp.MustCompile(`invalid value ".*" for flag`)
+
+func redactFlagError(msg string) string {
+	return invalidValue.ReplaceAllString(msg, "invalid value for flag")
 }

@@ -18,6 +18,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -84,8 +87,26 @@ func run(ctx context.Context, args []string, e env) int {
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "confwatch: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(e.stderr, "confwatch: unknown command %s\n\n%s", quoteArg(args[0]), usage)
 	return exitUsage
+}
+
+// plainWord matches what may be echoed back of a mistyped argument: a
+// lowercase word such as a misspelt command. Anything else could be a
+// secret put in the wrong place ("confwatch --password=… tail"), and the
+// error must not print it.
+var plainWord = regexp.MustCompile(`^[a-z][a-z-]{0,23}$`)
+
+// quoteArg returns a for an error message, or a description that does not
+// repeat it.
+func quoteArg(a string) string {
+	switch {
+	case plainWord.MatchString(a):
+		return strconv.Quote(a)
+	case strings.HasPrefix(a, "-"):
+		return "(a flag before the command: flags go after it)"
+	}
+	return "(not shown: it does not look like a command name)"
 }
 
 // usageError is a mistake on the command line: exit code 2.

@@ -34,6 +34,9 @@ func cmdState(ctx context.Context, args []string, e env) int {
 	once := fs.Bool("once", false, "print the first complete picture and exit")
 	refresh := fs.Duration("refresh", 500*time.Millisecond, "redraw at most this often")
 	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger) error {
+		if *refresh <= 0 {
+			return usagef("--refresh %v: must be positive, e.g. 500ms", *refresh)
+		}
 		return watchTable(ctx, t, &w, log, e.stdout, e.stdoutTTY, *once, *refresh)
 	})
 }
