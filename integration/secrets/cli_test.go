@@ -2,6 +2,7 @@ package secrets_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,18 +23,25 @@ type cli struct {
 	err  *auditWriter
 }
 
-// startCLI runs the binary with args and extra environment, in an
-// environment cleared of the user's own CONFWATCH_ variables.
+// startCLI runs the binary with args and extra environment; its output is
+// audited as "<command> stdout" and "<command> stderr".
 func startCLI(t *testing.T, a *audit, stdin string, env []string, args ...string) *cli {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startProgram(t, a, args[0], stdin, env, binary, args...)
+}
+
+// startProgram runs name with args, in an environment cleared of the
+// user's own CONFWATCH_ variables plus env, its output audited under what.
+func startProgram(t *testing.T, a *audit, what, stdin string, env []string, name string, args ...string) *cli {
+	t.Helper()
+	cmd := exec.Command(name, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CONFWATCH_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	c := &cli{cmd: cmd, done: make(chan struct{}), out: a.writer(args[0] + " stdout"), err: a.writer(args[0] + " stderr")}
+	c := &cli{cmd: cmd, done: make(chan struct{}), out: a.writer(what + " stdout"), err: a.writer(what + " stderr")}
 	cmd.Stdout, cmd.Stderr, cmd.Stdin = c.out, c.err, strings.NewReader(stdin)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -74,20 +82,36 @@ func subscribes(t *testing.T, fake *fakemeeting.Server, n int64) {
 	}
 }
 
-// playTail drives a tail or state run: a drop, a refused ws token that
-// forces a fresh login, some changes, then the end of the meeting.
-func playTail(t *testing.T, fake *fakemeeting.Server) {
+// announced matches the status lines a tail prints when it (re)subscribes,
+// in the json and the pretty format.
+var announced = regexp.MustCompile(`"status":"(re)?subscribed"|status +(re)?subscribed`)
+
+// waitAnnounced waits until the tail's stdout has announced n
+// subscriptions. The fake counts a Subscribe when it answers, but a drop
+// right then can beat the reply to the client: only the client's own
+// announcement shows the link was up on its side.
+func waitAnnounced(t *testing.T, a *audit, where string, n int) {
 	t.Helper()
-	subscribes(t, fake, 1)
+	waitFor(t, fmt.Sprintf("subscription #%d announced on %s", n, where), func() bool {
+		return len(announced.FindAllString(a.text(where), -1)) >= n
+	})
+}
+
+// playTail drives a tail run whose stdout is audited under where: a
+// drop, a refused ws token that forces a fresh login, some changes, then
+// the end of the meeting.
+func playTail(t *testing.T, a *audit, where string, fake *fakemeeting.Server) {
+	t.Helper()
+	waitAnnounced(t, a, where, 1)
 	pid, err := fake.JoinOne(fakemeeting.Person{Name: "Zhao Lei"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fake.DropAll()
-	subscribes(t, fake, 2)
+	waitAnnounced(t, a, where, 2)
 	fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed)
 	fake.DropAll()
-	subscribes(t, fake, 3)
+	waitAnnounced(t, a, where, 3)
 	for _, err := range []error{fake.RaiseHand(pid, true), fake.Lock(true), fake.Record(true), fake.End()} {
 		if err != nil {
 			t.Fatal(err)
@@ -108,12 +132,12 @@ func TestCLILeaksNothing(t *testing.T) {
 				fake := newFake(t, fakemeeting.Config{})
 				c := startCLI(t, a, "", []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword},
 					"tail", "--conference", fake.ConferenceID(), "--api", fake.URL(), "--log-level", level, "--log-format", format)
-				playTail(t, fake)
+				playTail(t, a, "tail stdout", fake)
 				if code := c.exit(t); code != 0 {
 					t.Errorf("exit %d, want 0 after the meeting ended", code)
 				}
-				if !strings.Contains(a.text("tail stdout"), `"status":"resubscribed"`) {
-					t.Error("tail printed no resubscribe: the scenario did not run")
+				if out := a.text("tail stdout"); !strings.Contains(out, `"status":"resubscribed"`) {
+					t.Errorf("tail printed no resubscribe: the scenario did not run\nstdout:\n%s\nstderr:\n%s", out, a.text("tail stderr"))
 				}
 				a.check()
 			})
@@ -129,7 +153,7 @@ func TestCLILeaksNothing(t *testing.T) {
 		}
 		c := startCLI(t, a, "", nil, "tail", "--conference", fake.ConferenceID(), "--api", fake.URL(),
 			"--password-file", pw, "--semantic", "--format", "pretty", "--log-level", "debug", "--log-format", "text")
-		playTail(t, fake)
+		playTail(t, a, "tail stdout", fake)
 		if code := c.exit(t); code != 0 {
 			t.Errorf("exit %d, want 0", code)
 		}
@@ -189,6 +213,26 @@ func TestCLILeaksNothing(t *testing.T) {
 			"tail", "--conference", fake.ConferenceID(), "--api", fake.URL(), "--log-level", "debug", "--log-format", "text")
 		if code := c.exit(t); code != 3 {
 			t.Errorf("exit %d, want 3 (credentials rejected)", code)
+		}
+		a.check()
+	})
+	t.Run("tint on a terminal", func(t *testing.T) {
+		t.Parallel()
+		// util-linux script(1) gives the binary a pseudo-terminal, so that
+		// --log-format auto picks the coloured tint handler.
+		if _, err := exec.LookPath("script"); err != nil {
+			t.Skip("script(1) is not installed")
+		}
+		a := newAudit(t, canaryPassword, canaryGuest, tokenCanary)
+		fake := newFake(t, fakemeeting.Config{})
+		line := strings.Join([]string{binary, "tail", "--conference", fake.ConferenceID(), "--api", fake.URL(), "--log-level", "debug"}, " ")
+		c := startProgram(t, a, "script", "", []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "script", "-qfec", line, "/dev/null")
+		playTail(t, a, "script stdout", fake)
+		if code := c.exit(t); code != 0 {
+			t.Errorf("exit %d, want 0", code)
+		}
+		if out := a.text("script stdout"); !strings.Contains(out, "\x1b[") {
+			t.Errorf("no colour on the terminal: tint was not used\n%s", out)
 		}
 		a.check()
 	})
