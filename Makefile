@@ -24,7 +24,12 @@ unit:
 # testdata/fuzz.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run=^$$ -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./events
+	$(GO) test -run=^$$ -fuzz=^FuzzDecode$$ -fuzztime=$(FUZZTIME) ./events
+	$(GO) test -run=^$$ -fuzz=^FuzzClientResponses$$ -fuzztime=$(FUZZTIME) ./token
+	$(GO) test -run=^$$ -fuzz=^FuzzRetryAfter$$ -fuzztime=$(FUZZTIME) ./token
+	$(GO) test -run=^$$ -fuzz=^FuzzSubscribeReply$$ -fuzztime=$(FUZZTIME) ./connector
+	$(GO) test -run=^$$ -fuzz=^FuzzPushFrames$$ -fuzztime=$(FUZZTIME) ./connector
+	$(GO) test -run=^$$ -fuzz=^FuzzRun$$ -fuzztime=$(FUZZTIME) ./cmd/confwatch
 
 # bench-quick checks that every load scenario still runs (small sizes);
 # bench gives the full figures of BENCHMARKS.md (minutes).
