@@ -81,7 +81,6 @@ func (s *Session) attempt(ctx context.Context, onSubscribed func(time.Time) even
 	t := s.cfg.Clock.NewTimer(s.cfg.SubscribeTimeout)
 	defer t.Stop()
 	accepted := func() (*link, *Failure) {
-		s.c.subscribes.Add(1)
 		s.log.Info("subscribed", slog.String("url", loggable), slog.Int("types", len(types)))
 		return l, nil
 	}

@@ -147,6 +147,10 @@ func (l *link) read() {
 			}
 			replied = true
 			if f.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
+				// Counted here, before the event is queued, so that a
+				// handler seeing Subscribed (or any push after it) never
+				// reads Stats that lag behind.
+				s.c.subscribes.Add(1)
 				s.q.put(l.onSubscribed(s.cfg.Clock.Now()), true)
 			}
 			l.subReply <- f // capacity 1, the only send
