@@ -246,6 +246,9 @@ func TestGapTriggersOneResyncAndConverges(t *testing.T) {
 	must(t, s.fake.Mute("a", true))
 	s.eventually("a resync", func() bool { return s.sess.Stats().Resyncs == 1 })
 	s.converged()
+	// The state counts its request after Session.Resync returns, which can
+	// be after the session has acted on it.
+	s.eventually("the state's resync request counted", func() bool { return s.state.Stats().ResyncsRequested >= 1 })
 	if st := s.state.Stats(); st.Gaps != 1 || st.ResyncsRequested != 1 {
 		t.Fatalf("state stats %+v: want one gap and one resync request", st)
 	}
