@@ -42,13 +42,15 @@
 // # Events and concurrency
 //
 // The socket reader never runs user code: it decodes frames and puts them
-// on a bounded queue that one dispatcher goroutine drains into
-// Config.Handler, together with the lifecycle events (events.Subscribed,
+// on a bounded queue that one dispatcher goroutine (started when events
+// wait, gone when none do) drains into Config.Handler, together with the lifecycle events (events.Subscribed,
 // events.Disconnected, events.Resubscribed) in stream order. When the
 // handler falls so far behind that the queue is full, pushes are dropped
 // and counted and a resync is requested: the fresh snapshots that follow a
-// new Subscribe repair whatever was lost. Run joins every goroutine it
-// started before it returns.
+// new Subscribe repair whatever was lost. While a link is live the
+// supervisor also keeps the control token alive (TokenSource.Control at the
+// token's RefreshAt), so a redial never waits for a fresh login. Run joins
+// every goroutine it started before it returns.
 //
 // The package leaves to the caller: what to do with events (see the Mux
 // and the meeting state in package events), and how to get credentials
