@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/internal/scrub"
 )
 
 // Defaults for the zero values of Config.
@@ -108,7 +109,15 @@ type Client struct {
 	ua      string
 	log     *slog.Logger
 	clock   clock.Clock
+	// secrets are every secret the Client has sent or received (the
+	// password for good, the latest tokens), removed from any server text
+	// it keeps: a server may echo an earlier token in a later answer.
+	secrets scrub.Set
 }
+
+// ScrubText removes every secret the Client has sent or received from
+// text, in the forms a server may echo it (raw, URL-escaped, base64).
+func (c *Client) ScrubText(text string) string { return c.secrets.Secrets(text) }
 
 // New returns a Client for cfg, or the problems cfg.Validate reports.
 func New(cfg Config) (*Client, error) {
@@ -194,6 +203,11 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return nil, fmt.Errorf("token: %s: %s value contains control characters", r.op, name)
 		}
 		secrets = append(secrets, s)
+		if name == "X-Password" {
+			c.secrets.Pin(s.Reveal())
+		} else {
+			c.secrets.Add(s.Reveal())
+		}
 	}
 
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
@@ -236,14 +250,14 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if truncated {
 		body = body[:limit]
 	}
-	rid := clean(resp.Header.Get("X-Request-Id"), maxRequestID, secrets)
+	rid := clean(c.secrets.Secrets(resp.Header.Get("X-Request-Id")), maxRequestID, secrets)
 	c.log.LogAttrs(ctx, slog.LevelDebug, "token: http call",
 		slog.String("op", r.op), slog.String("path", r.path), slog.String("conference", r.conferenceID),
 		slog.Int("status", resp.StatusCode), slog.String("request_id", rid),
 		slog.Duration("duration", time.Since(wall)))
 
 	if !ok {
-		return nil, newAPIError(r.op, resp, body, truncated, c.clock.Now(), secrets)
+		return nil, newAPIError(r.op, resp, body, truncated, c.clock.Now(), &c.secrets, secrets)
 	}
 	switch {
 	case readErr != nil:

@@ -19,6 +19,14 @@ const (
 	// maxLifetime bounds a plausible lifetime; a larger one comes from
 	// clock skew or a broken field and is ignored.
 	maxLifetime = 24 * time.Hour
+	// MinControlLifetime is the shortest lifetime taken as real. An answer
+	// whose token would lapse sooner (an expireTime 10 ms ahead) is a bad
+	// response: kept alive on its own schedule, it would make an idle
+	// session send keep-alives in a busy loop.
+	MinControlLifetime = 500 * time.Millisecond
+	// MinRefreshInterval is the least time between obtaining a control
+	// token and keeping it alive, whatever the refresh fraction says.
+	MinRefreshInterval = 10 * time.Second
 	tokenPath   = "/v1/mmc/control/conferences/token"
 )
 
@@ -43,14 +51,24 @@ type Control struct {
 	UserID, OrgID string
 	// SupportNotifyType lists the push types the meeting offers.
 	SupportNotifyType []string
+
+	refresh time.Time // set by the Provider from its RefreshFraction
 }
 
-// RefreshAt is when the token should be kept alive:
-// ObtainedAt + DefaultRefreshFraction × Lifetime.
-func (c *Control) RefreshAt() time.Time { return c.refreshAt(DefaultRefreshFraction) }
+// RefreshAt is when the token should be kept alive: ObtainedAt plus the
+// Provider's RefreshFraction of Lifetime (DefaultRefreshFraction for a
+// Control that no Provider handed out), never sooner than
+// MinRefreshInterval after ObtainedAt.
+func (c *Control) RefreshAt() time.Time {
+	if !c.refresh.IsZero() {
+		return c.refresh
+	}
+	return c.refreshAt(DefaultRefreshFraction)
+}
 
 func (c *Control) refreshAt(fraction float64) time.Time {
-	return c.ObtainedAt.Add(time.Duration(math.Round(float64(c.Lifetime) * fraction)))
+	d := time.Duration(math.Round(float64(c.Lifetime) * fraction))
+	return c.ObtainedAt.Add(max(d, min(MinRefreshInterval, c.Lifetime/2)))
 }
 
 // Login mints a control token from the meeting ID and the host password
@@ -134,7 +152,11 @@ func (c *Client) control(ctx context.Context, r request, needWSURL bool) (*Contr
 	case needWSURL && w.WSURL == "":
 		return nil, badResponse(r.op, resp, "no wsURL in the answer")
 	}
+	c.secrets.Add(string(w.Token))
 	life := lifetime(resp.sentAt, w)
+	if life < MinControlLifetime {
+		return nil, badResponse(r.op, resp, fmt.Sprintf("the token's lifetime %v is implausibly short (the least taken is %v)", life.Round(time.Millisecond), MinControlLifetime))
+	}
 	return &Control{
 		Token:             NewSecret(string(w.Token)),
 		WSURL:             string(w.WSURL),

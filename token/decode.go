@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/confwatch/confwatch/internal/scrub"
 )
 
 // Bounds on what is read from, and kept of, a server answer. The server is
@@ -34,7 +36,7 @@ var vendorCode = regexp.MustCompile(`^([A-Za-z]{1,16}\.)?[0-9A-Za-z]{1,24}$`)
 // maxErrorBody bytes; truncated says the server sent more. secrets are the
 // values the request carried, removed from every kept string in case the
 // server echoes them.
-func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, secrets []Secret) *APIError {
+func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, known *scrub.Set, secrets []Secret) *APIError {
 	code, msg, bodyRID := parseErrorBody(body, truncated)
 	if code != "" && !vendorCode.MatchString(code) {
 		msg = strings.TrimSpace(code + " " + msg)
@@ -48,8 +50,8 @@ func newAPIError(op string, resp *http.Response, body []byte, truncated bool, no
 		Op:         op,
 		Status:     resp.StatusCode,
 		Code:       code,
-		Message:    clean(msg, maxMessage, secrets),
-		RequestID:  clean(rid, maxRequestID, secrets),
+		Message:    clean(known.Secrets(msg), maxMessage, secrets),
+		RequestID:  clean(known.Secrets(rid), maxRequestID, secrets),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now),
 	}
 }
@@ -145,13 +147,15 @@ func htmlTitle(b []byte) string {
 	return string(b[start : start+end])
 }
 
-// clean makes server text safe to log: secrets removed, invalid UTF-8 and
+// clean makes server text safe to log: the request's secrets removed (in
+// every form a server may echo; callers remove every other secret the
+// Client has held first), invalid UTF-8 and
 // control characters replaced, whitespace collapsed, at most limit bytes
 // (cut on a rune boundary, marked with "…").
 func clean(s string, limit int, secrets []Secret) string {
 	for _, sec := range secrets {
 		if !sec.IsZero() {
-			s = strings.ReplaceAll(s, sec.Reveal(), Redacted)
+			s = scrub.Remove(s, scrub.Forms(sec.Reveal())...)
 		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")

@@ -1,71 +1,57 @@
 package token
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
+	"github.com/confwatch/confwatch/internal/failure"
 	"strings"
 	"time"
 )
 
 // Sentinels that callers branch on with errors.Is. An *APIError matches
-// them through the table below; the package's own errors wrap them.
+// them through the one failure table (internal/failure); the package's own
+// errors wrap them. They are the same values connector and control use.
 var (
 	// ErrUnauthorized: the password or the control token was refused. The
 	// cure is a fresh login with the host password; a refused login means
 	// wrong credentials.
-	ErrUnauthorized = errors.New("token: unauthorized")
+	ErrUnauthorized = failure.ErrUnauthorized
 	// ErrMeetingEnded: the meeting is over, ending, or does not exist. No
-	// retry can help.
-	ErrMeetingEnded = errors.New("token: meeting ended")
+	// retry can help. connector.ErrMeetingEnded is the same value.
+	ErrMeetingEnded = failure.ErrMeetingEnded
 	// ErrNotStarted: the meeting has not started yet; a control token can
 	// only be minted for a running meeting. Retry later.
-	ErrNotStarted = errors.New("token: meeting not started")
+	ErrNotStarted = failure.ErrNotStarted
 	// ErrRateLimited: the server throttles this client. APIError.RetryAfter
 	// says how long to wait when the server told.
-	ErrRateLimited = errors.New("token: rate limited")
+	ErrRateLimited = failure.ErrRateLimited
 	// ErrLoginLocked: control login is locked after too many failed
 	// attempts. Wait a long time before trying again.
-	ErrLoginLocked = errors.New("token: control login locked")
+	ErrLoginLocked = failure.ErrLoginLocked
 	// ErrCannotRenew: the control token was supplied by the caller without
 	// a host password, and it has expired or was rejected. Only the host
 	// password can mint a new one.
-	ErrCannotRenew = errors.New("token: cannot renew the control token: the host password is needed")
+	ErrCannotRenew = failure.ErrCannotRenew
 	// ErrBadResponse: the server answered 2xx with a body that lacks the
-	// expected token or is not JSON.
-	ErrBadResponse = errors.New("token: unexpected response")
+	// expected token or is not JSON, or with values no real token has.
+	ErrBadResponse = failure.ErrBadResponse
+	// ErrCredentialsRejected wraps every stop caused by credentials: the
+	// password or control token was refused again right after a fresh
+	// login. connector.ErrCredentialsRejected is the same value.
+	ErrCredentialsRejected = failure.ErrCredentialsRejected
+	// ErrPermissionDenied: the credentials are good but may not do this
+	// (not the host, insufficient permission). APIError.Message says why.
+	ErrPermissionDenied = failure.ErrPermissionDenied
+	// ErrBadRequest: the service refused the request as invalid; repeating
+	// it cannot help.
+	ErrBadRequest = failure.ErrBadRequest
 )
 
-// sentinelTable is the one place where server answers become sentinels.
-// An entry matches an *APIError by HTTP status when status is set, or by
-// vendor code when code is set (compared case-insensitively, with or
-// without the "MMC." prefix, because the same numbers appear bare in the
-// client SDK tables). The codes come from protocol §2.4 and §8 Q1.
-var sentinelTable = []struct {
-	status int
-	code   string
-	err    error
-}{
-	// §2.2: 401 means the control token was rejected (Q1: any 401).
-	{status: http.StatusUnauthorized, err: ErrUnauthorized},
-	{code: "MMC.111072065", err: ErrUnauthorized}, // meeting not found or password wrong
-	{code: "MMC.111070004", err: ErrUnauthorized}, // meeting authentication failed
-
-	{code: "MMC.111072006", err: ErrMeetingEnded}, // meeting has ended
-	{code: "MMC.111070005", err: ErrMeetingEnded}, // meeting does not exist
-	{code: "MMC.111072003", err: ErrMeetingEnded}, // meeting is ending
-	{code: "MMC.111072014", err: ErrMeetingEnded}, // cloud meeting room meeting expired
-
-	{code: "MMC.111072005", err: ErrNotStarted}, // meeting not started yet
-
-	{status: http.StatusTooManyRequests, err: ErrRateLimited},
-	{code: "100000429", err: ErrRateLimited}, // server flow control
-
-	{code: "MMC.111072064", err: ErrLoginLocked}, // login locked after failures
-}
+// MaxRetryAfter caps every Retry-After the server sends: a wait longer
+// than this is taken as this.
+const MaxRetryAfter = 10 * time.Minute
 
 // APIError is a non-2xx answer from the meeting API. It matches the
-// sentinels of sentinelTable with errors.Is, so callers rarely need its
+// sentinels above with errors.Is, so callers rarely need its
 // fields; they are there for logs and for RetryAfter.
 //
 // All string fields come from the server, are bounded in length and are
@@ -107,33 +93,11 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is a sentinel that e maps to.
+// Is reports whether target is a sentinel that e maps to in the failure
+// table.
 func (e *APIError) Is(target error) bool {
-	for _, row := range sentinelTable {
-		if row.err != target {
-			continue
-		}
-		if row.status != 0 && row.status == e.Status {
-			return true
-		}
-		if row.code != "" && sameCode(row.code, e.Code) {
-			return true
-		}
-	}
-	return false
+	return failure.Match(failure.API, e.Status, e.Code, target)
 }
 
-// sameCode compares vendor codes, ignoring case and an "MMC." prefix.
-func sameCode(want, got string) bool {
-	if got == "" {
-		return false
-	}
-	trim := func(s string) string {
-		s = strings.TrimSpace(s)
-		if len(s) > 4 && strings.EqualFold(s[:4], "MMC.") {
-			return s[4:]
-		}
-		return s
-	}
-	return strings.EqualFold(trim(want), trim(got))
-}
+// ServerWait is the wait the server asked for, capped at MaxRetryAfter.
+func (e *APIError) ServerWait() time.Duration { return min(e.RetryAfter, MaxRetryAfter) }

@@ -83,21 +83,25 @@ func TestFakeMeetingCredentialChain(t *testing.T) {
 	}
 }
 
-func TestFakeMeetingMaintain(t *testing.T) {
+// TestFakeMeetingKeepAliveOnDemand: Control keeps the token alive once it
+// passes its refresh time, so whoever calls Control (the session's
+// supervisor, the control client) is the one keep-alive path.
+func TestFakeMeetingKeepAliveOnDemand(t *testing.T) {
 	srv, c, fc := newFakeMeeting(t, fakemeeting.Config{})
 	p := hostProvider(t, srv, c)
 	ctx := testCtx(t)
-	done := make(chan error, 1)
-	go func() { done <- p.Maintain(ctx) }()
-
-	if err := fc.BlockUntil(ctx, 1); err != nil {
+	if _, err := p.Control(ctx); err != nil {
 		t.Fatal(err)
 	}
-	fc.Advance(25 * time.Minute)
-	if err := srv.WaitFor(ctx, func(s fakemeeting.Stats) bool { return s.KeepAlives == 1 }); err != nil {
+	fc.Advance(24 * time.Minute)
+	if _, err := p.Control(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := fc.BlockUntil(ctx, 1); err != nil {
+	if st := srv.Stats(); st.KeepAlives != 0 {
+		t.Fatalf("kept alive before the refresh time: %d", st.KeepAlives)
+	}
+	fc.Advance(time.Minute)
+	if _, err := p.Control(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// 31 minutes after the login the token still works: it was kept alive.
@@ -109,18 +113,31 @@ func TestFakeMeetingMaintain(t *testing.T) {
 		t.Errorf("logins %d keep-alives %d, want 1 and 1", st.Logins, st.KeepAlives)
 	}
 
-	// The meeting ends: the next keep-alive says so and Maintain stops.
+	// The meeting ends: the next keep-alive says so.
 	if err := srv.End(); err != nil {
 		t.Fatal(err)
 	}
-	fc.AdvanceToNext()
-	select {
-	case err := <-done:
-		if !errors.Is(err, token.ErrMeetingEnded) {
-			t.Errorf("Maintain() = %v, want ErrMeetingEnded", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Maintain did not stop after the meeting ended")
+	fc.Advance(25 * time.Minute)
+	if _, err := p.Control(ctx); !errors.Is(err, token.ErrMeetingEnded) {
+		t.Errorf("Control() after the end = %v, want ErrMeetingEnded", err)
+	}
+}
+
+// TestRefreshFractionIsHonoured: the fraction the Provider was configured
+// with decides RefreshAt, which is what the session schedules its
+// keep-alive by.
+func TestRefreshFractionIsHonoured(t *testing.T) {
+	srv, c, _ := newFakeMeeting(t, fakemeeting.Config{})
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword()), RefreshFraction: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := p.Control(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ctl.RefreshAt().Sub(ctl.ObtainedAt), ctl.Lifetime/2; got != want {
+		t.Errorf("RefreshAt - ObtainedAt = %v, want %v (half of %v)", got, want, ctl.Lifetime)
 	}
 }
 

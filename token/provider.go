@@ -82,6 +82,8 @@ func NewProvider(c *Client, cfg ProviderConfig) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token: new provider: %w", err)
 	}
+	c.secrets.Pin(cfg.Password.Reveal())
+	c.secrets.Add(cfg.ControlToken.Reveal())
 	return &Provider{
 		c:        c,
 		id:       strings.TrimSpace(cfg.ConferenceID),
@@ -90,6 +92,12 @@ func NewProvider(c *Client, cfg ProviderConfig) (*Provider, error) {
 		given:    cfg.ControlToken,
 	}, nil
 }
+
+// ScrubText removes every secret the Provider holds or has held (the
+// password, every control and ws token of its Client) from text. The
+// connector calls it on server text (close reasons, Subscribe refusals)
+// before storing, logging or returning it.
+func (p *Provider) ScrubText(text string) string { return p.c.ScrubText(text) }
 
 // ConferenceID returns the meeting ID the Provider serves.
 func (p *Provider) ConferenceID() string { return p.id }
@@ -115,7 +123,7 @@ func (p *Provider) LogValue() slog.Value {
 // Errors: ErrCannotRenew when only a caller-given token was known and it
 // expired or was refused; otherwise the Client's errors (ErrUnauthorized,
 // ErrMeetingEnded, ErrNotStarted, ...) or ctx's.
-func (p *Provider) Control(ctx context.Context) (*Control, error) { return p.get(ctx, false) }
+func (p *Provider) Control(ctx context.Context) (*Control, error) { return p.get(ctx) }
 
 // WSToken gets a control token through Control and fetches a brand-new
 // WebSocket token with it: one request per call, never cached. When the
@@ -143,15 +151,15 @@ func (p *Provider) Invalidate(rejected *Control) {
 	}
 }
 
-// get is Control; strict makes it return keep-alive failures instead of
-// falling back to the still-valid current token, for Maintain.
-func (p *Provider) get(ctx context.Context, strict bool) (*Control, error) {
+// get is Control: the current token, or one renewal shared by every caller
+// that needs it.
+func (p *Provider) get(ctx context.Context) (*Control, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("token: control: %w", err)
 		}
 		p.mu.Lock()
-		if cur := p.cur; cur != nil && p.c.clock.Now().Before(cur.refreshAt(p.fraction)) {
+		if cur := p.cur; cur != nil && p.c.clock.Now().Before(cur.RefreshAt()) {
 			p.mu.Unlock()
 			return cur, nil
 		}
@@ -166,7 +174,7 @@ func (p *Provider) get(ctx context.Context, strict bool) (*Control, error) {
 			if f.abandoned {
 				continue // the leader gave up for its own reasons; try again
 			}
-			return p.settle(ctx, f.ctl, f.err, strict)
+			return p.settle(ctx, f.ctl, f.err)
 		}
 		f := &flight{done: make(chan struct{})}
 		p.flight = f
@@ -185,14 +193,14 @@ func (p *Provider) get(ctx context.Context, strict bool) (*Control, error) {
 			p.c.log.LogAttrs(ctx, slog.LevelDebug, "token: renewal shared",
 				slog.String("conference", p.id), slog.Int("waiters", waiters))
 		}
-		return p.settle(ctx, ctl, err, strict)
+		return p.settle(ctx, ctl, err)
 	}
 }
 
 // settle turns a renewal's outcome into Control's answer: on a transient
 // failure the current token is still good until it expires.
-func (p *Provider) settle(ctx context.Context, ctl *Control, err error, strict bool) (*Control, error) {
-	if err == nil || strict || ctx.Err() != nil {
+func (p *Provider) settle(ctx context.Context, ctl *Control, err error) (*Control, error) {
+	if err == nil || ctx.Err() != nil {
 		return ctl, err
 	}
 	p.mu.Lock()
@@ -265,6 +273,7 @@ func (p *Provider) adopt(ctl, prev *Control) (*Control, error) {
 	if ctl.WSURL == "" {
 		return nil, fmt.Errorf("token: keep-alive: %w: no wsURL in the answer", ErrBadResponse)
 	}
+	ctl.refresh = ctl.refreshAt(p.fraction)
 	p.mu.Lock()
 	p.cur, p.given = ctl, Secret{}
 	p.mu.Unlock()

@@ -61,5 +61,6 @@ func (c *Client) WSToken(ctx context.Context, conferenceID string, control Secre
 	if tok == "" {
 		return nil, badResponse(op, resp, "no webSocketToken in the answer")
 	}
+	c.secrets.Add(string(tok))
 	return &WS{Token: NewSecret(string(tok)), ObtainedAt: resp.sentAt}, nil
 }
