@@ -1,48 +1,36 @@
 package connector
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/confwatch/confwatch/internal/failure"
 	"github.com/confwatch/confwatch/token"
 )
 
-// Class is what the session does about a failure. Classify decides it, in
-// one place, for every failure a session meets.
-type Class int
+// Class is what the session does about a failure. The one failure table
+// (shared with token and control) decides it for every failure a session
+// meets; Failure.Class carries it, and the Disconnected event its name.
+type Class = failure.Class
 
 const (
 	// ClassRetry: redial after the backoff delay with a fresh ws token.
-	ClassRetry Class = iota
+	ClassRetry = failure.Retry
 	// ClassReauth: drop the control token, log in again, then retry. The
 	// same authentication failure twice in a row after a fresh login stops
 	// the session with ErrCredentialsRejected.
-	ClassReauth
+	ClassReauth = failure.Reauth
 	// ClassWait: retry, but not before Failure.Wait (rate limited: at least
-	// Retry-After; meeting not started or login locked: the maximum backoff
-	// interval).
-	ClassWait
-	// ClassStop: do not retry (meeting ended, bad configuration, renewal
-	// impossible).
-	ClassStop
+	// Retry-After, capped at Backoff.Max; meeting not started or login
+	// locked: Backoff.Max).
+	ClassWait = failure.Wait
+	// ClassStop: do not retry (meeting ended, bad credentials, bad
+	// configuration, permission denied).
+	ClassStop = failure.Stop
 )
-
-func (c Class) String() string {
-	switch c {
-	case ClassRetry:
-		return "retry"
-	case ClassReauth:
-		return "reauth"
-	case ClassWait:
-		return "wait"
-	case ClassStop:
-		return "stop"
-	}
-	return fmt.Sprintf("class(%d)", int(c))
-}
 
 // Stage names the step of an attempt that failed.
 type Stage string
@@ -60,11 +48,14 @@ const (
 var (
 	// ErrMeetingEnded: the meeting ended (a Destroyed status push, or the
 	// token service answered "ended"). Run returns it wrapped; it is the
-	// normal end of a session.
-	ErrMeetingEnded = errors.New("connector: meeting ended")
+	// normal end of a session. It is token.ErrMeetingEnded: one value.
+	ErrMeetingEnded = token.ErrMeetingEnded
 	// ErrCredentialsRejected: the password or control token was refused
-	// again right after a fresh login; retrying would only lock the login.
-	ErrCredentialsRejected = errors.New("connector: credentials rejected")
+	// again right after a fresh login, or a caller-given control token
+	// lapsed with no password to renew it (token.ErrCannotRenew is wrapped
+	// too). Every stop for credentials wraps it; it is
+	// token.ErrCredentialsRejected.
+	ErrCredentialsRejected = token.ErrCredentialsRejected
 	// ErrOutage: no link could be subscribed within Backoff.MaxOutage.
 	ErrOutage = errors.New("connector: outage exceeded Backoff.MaxOutage")
 	// ErrNotSubscribed: a frame was to be sent while no link was subscribed.
@@ -72,7 +63,7 @@ var (
 
 	// ErrSubscribeRejected: the server answered Subscribe with a non-zero
 	// returnCode (see *SubscribeError).
-	ErrSubscribeRejected = errors.New("connector: subscribe rejected")
+	ErrSubscribeRejected = failure.ErrSubscribeRejected
 	// ErrHandshake: the WebSocket upgrade was refused (see *HandshakeError).
 	ErrHandshake = errors.New("connector: websocket handshake refused")
 	// ErrDeadLink: nothing arrived within ReadTimeout, or heartbeats went
@@ -90,14 +81,26 @@ type HandshakeError struct {
 }
 
 func (e *HandshakeError) Error() string {
+	if e.Status != 0 && e.Err != nil && e.Status == 101 {
+		return fmt.Sprintf("connector: websocket handshake refused: %v", e.Err)
+	}
 	if e.Status != 0 {
 		return fmt.Sprintf("connector: websocket handshake refused: http %d", e.Status)
 	}
 	return fmt.Sprintf("connector: websocket handshake failed: %v", e.Err)
 }
 
-// Is makes errors.Is(err, ErrHandshake) true.
-func (e *HandshakeError) Is(target error) bool { return target == ErrHandshake }
+// Is makes errors.Is(err, ErrHandshake) true, and matches the sentinels
+// the failure table gives the status (e.g. token.ErrRateLimited for 429).
+func (e *HandshakeError) Is(target error) bool {
+	return target == ErrHandshake || failure.Match(failure.Handshake, e.Status, "", target)
+}
+
+// ServerWait is the wait a 429 asked for: Retry-After, at least a second,
+// capped at token.MaxRetryAfter (and by the session at Backoff.Max).
+func (e *HandshakeError) ServerWait() time.Duration {
+	return max(min(e.RetryAfter, token.MaxRetryAfter), time.Second)
+}
 
 // Unwrap returns the underlying error.
 func (e *HandshakeError) Unwrap() error { return e.Err }
@@ -113,7 +116,9 @@ func (e *SubscribeError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrSubscribeRejected) true.
-func (e *SubscribeError) Is(target error) bool { return target == ErrSubscribeRejected }
+func (e *SubscribeError) Is(target error) bool {
+	return failure.Match(failure.Subscribe, e.Code, "", target)
+}
 
 // Failure is a classified failure of one attempt or link.
 type Failure struct {
@@ -129,44 +134,22 @@ func (f *Failure) Error() string { return fmt.Sprintf("%s: %v", f.Stage, f.Err) 
 // Unwrap returns the underlying error.
 func (f *Failure) Unwrap() error { return f.Err }
 
-// Classify decides what a session does about err, which happened at stage.
-// maxWait is the longest backoff interval, used for waits of unknown
-// length.
-func Classify(stage Stage, err error, maxWait time.Duration) *Failure {
-	f := &Failure{Stage: stage, Class: ClassRetry, Err: err}
-	var api *token.APIError
-	var hs *HandshakeError
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, ErrMeetingEnded),
-		errors.Is(err, token.ErrMeetingEnded), errors.Is(err, token.ErrCannotRenew):
-		f.Class = ClassStop
-	case errors.Is(err, token.ErrRateLimited):
-		f.Class, f.Wait = ClassWait, maxWait
-		if errors.As(err, &api) && api.RetryAfter > 0 {
-			f.Wait = api.RetryAfter
-		}
-	case errors.Is(err, token.ErrNotStarted), errors.Is(err, token.ErrLoginLocked):
-		f.Class, f.Wait = ClassWait, maxWait
-	case errors.Is(err, token.ErrUnauthorized), errors.Is(err, ErrSubscribeRejected):
-		f.Class = ClassReauth
-	case errors.As(err, &api) && api.Status >= 400 && api.Status < 500 && permanent[api.Code]:
-		f.Class = ClassStop
-	case errors.As(err, &hs):
-		switch {
-		case hs.Status == http.StatusTooManyRequests:
-			f.Class, f.Wait = ClassWait, max(hs.RetryAfter, time.Second)
-		case hs.Status == http.StatusUnauthorized || hs.Status == http.StatusForbidden:
-			// The ws token was refused: a fresh one is fetched anyway, and
-			// the session escalates to re-authentication when this repeats.
-			f.Class = ClassRetry
-		}
+// classify decides what a session does about err, which happened at
+// stage, from the one failure table. maxWait (Backoff.Max) is the wait for
+// failures of unknown length and the cap of every wait the server chose.
+func classify(stage Stage, err error, maxWait time.Duration) *Failure {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) && failure.Match(failure.Close, ce.Code, "", failure.ErrWSTokenRefused) {
+		err = &refusedClose{err}
 	}
-	return f
+	class, wait := failure.Classify(err, maxWait)
+	return &Failure{Stage: stage, Class: class, Wait: wait, Err: err}
 }
 
-// permanent lists vendor codes that retrying cannot fix.
-var permanent = map[string]bool{
-	"MMC.111070001": true, // bad request
-	"MMC.111070002": true, // insufficient permission
-	"MMC.111070111": true, // request token empty
-}
+// refusedClose marks a close that the failure table reads as a refused ws
+// token (1008 after an accepted upgrade).
+type refusedClose struct{ err error }
+
+func (e *refusedClose) Error() string        { return e.err.Error() }
+func (e *refusedClose) Unwrap() error        { return e.err }
+func (e *refusedClose) Is(target error) bool { return target == failure.ErrWSTokenRefused }

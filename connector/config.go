@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
-	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -36,7 +35,10 @@ const (
 	DefaultReadLimit = 16 << 20
 	// DefaultQueue is generous because an idle queue costs nothing (it
 	// grows on demand) while an overflow costs a resync.
-	DefaultQueue          = 8192
+	DefaultQueue = 8192
+	// DefaultQueueBytes bounds the frame bytes waiting for the handler:
+	// four full 3,000-person snapshots, or 250,000 participant deltas.
+	DefaultQueueBytes     = 64 << 20
 	DefaultBufferSize     = 4096
 	DefaultTokenMargin    = 15 * time.Second
 	DefaultMaxMissedBeats = 2
@@ -104,14 +106,16 @@ type Config struct {
 	// control token's supportNotifyType lists that events decodes, or all of
 	// events.KnownActions when it lists none.
 	Types []string
-	// Handler receives pushes and lifecycle events, in order, from one
-	// goroutine. Nil discards them.
-	Handler events.Handler
-	// Queue bounds the events waiting for Handler. When it is full, pushes
-	// are dropped (counted in Stats) and a resync is requested so that fresh
-	// snapshots repair the loss; lifecycle events are never dropped. Zero
-	// means DefaultQueue.
+	// Queue bounds the events waiting for the handler given to Run. When
+	// it is full, pushes are dropped (counted in Stats) and a resync is
+	// requested so that fresh snapshots repair the loss; lifecycle events
+	// are never dropped. Zero means DefaultQueue.
 	Queue int
+	// QueueBytes bounds the frame bytes of the pushes waiting for the
+	// handler, with the same overflow policy as Queue, so that a slow
+	// handler behind large pushes holds at most this much. Zero means
+	// DefaultQueueBytes.
+	QueueBytes int64
 
 	// HeartbeatInterval is the time between HeartBeat frames. Zero means
 	// DefaultHeartbeatInterval; it must be below MaxHeartbeatInterval.
@@ -151,6 +155,10 @@ type Config struct {
 	// ReadBufferSize and WriteBufferSize size the socket's I/O buffers.
 	// Zero means DefaultBufferSize.
 	ReadBufferSize, WriteBufferSize int
+	// AllowPlainText allows a ws:// (or http://) wsURL. Off by default: the
+	// dial carries the tmpToken and Subscribe the confToken, which would
+	// then travel in clear. Set it only for a plain-text test service.
+	AllowPlainText bool
 	// TLSConfig is used for wss:// dials. Nil means the system roots with
 	// verification on.
 	TLSConfig *tls.Config
@@ -173,44 +181,62 @@ func (c *Config) Validate() error {
 	}
 	if c.Tokens == nil {
 		errs = append(errs, errors.New("Tokens is required"))
+	} else if ids, ok := c.Tokens.(interface{ ConferenceID() string }); ok && c.ConferenceID != "" && ids.ConferenceID() != "" && ids.ConferenceID() != c.ConferenceID {
+		errs = append(errs, fmt.Errorf("ConferenceID %q differs from the token source's %q: its tokens would be refused", c.ConferenceID, ids.ConferenceID()))
 	}
-	if c.HeartbeatInterval < 0 || c.HeartbeatInterval >= MaxHeartbeatInterval {
-		errs = append(errs, fmt.Errorf("HeartbeatInterval %v must be between 0 and %v (the server closes idle sockets after %v)", c.HeartbeatInterval, MaxHeartbeatInterval, MaxHeartbeatInterval))
-	}
-	neg := map[string]time.Duration{
-		"ReadTimeout": c.ReadTimeout, "WriteTimeout": c.WriteTimeout,
-		"HandshakeTimeout": c.HandshakeTimeout, "SubscribeTimeout": c.SubscribeTimeout,
-		"HealthyAfter": c.HealthyAfter, "MinResyncInterval": c.MinResyncInterval,
-		"TokenMargin": c.TokenMargin, "Backoff.Initial": c.Backoff.Initial,
-		"Backoff.Max": c.Backoff.Max, "Backoff.MaxOutage": c.Backoff.MaxOutage,
-	}
-	for _, name := range []string{"ReadTimeout", "WriteTimeout", "HandshakeTimeout", "SubscribeTimeout", "HealthyAfter", "MinResyncInterval", "TokenMargin", "Backoff.Initial", "Backoff.Max", "Backoff.MaxOutage"} {
-		if neg[name] < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative", name))
-		}
-	}
-	if c.TokenMargin >= token.WSTokenLifetime {
-		errs = append(errs, fmt.Errorf("TokenMargin must be below the ws token lifetime %v", token.WSTokenLifetime))
-	}
-	if c.Backoff.Multiplier != 0 && c.Backoff.Multiplier < 1 {
-		errs = append(errs, errors.New("Backoff.Multiplier must be >= 1"))
-	}
-	if c.Backoff.Jitter != NoJitter && (c.Backoff.Jitter < 0 || c.Backoff.Jitter > 1) {
-		errs = append(errs, errors.New("Backoff.Jitter must be within [0, 1] (or NoJitter)"))
-	}
-	if c.Backoff.Initial > 0 && c.Backoff.Max > 0 && c.Backoff.Initial > c.Backoff.Max {
-		errs = append(errs, errors.New("Backoff.Initial must not exceed Backoff.Max"))
-	}
-	if c.Queue < 0 || c.ReadLimit < 0 || c.ReadBufferSize < 0 || c.WriteBufferSize < 0 || c.MaxMissedHeartbeats < 0 {
-		errs = append(errs, errors.New("Queue, ReadLimit, buffer sizes and MaxMissedHeartbeats must not be negative"))
-	}
-	if d := c.withDefaults(); c.HeartbeatInterval >= 0 && c.ReadTimeout >= 0 && d.ReadTimeout <= d.HeartbeatInterval {
-		errs = append(errs, fmt.Errorf("ReadTimeout %v must exceed HeartbeatInterval %v, or a quiet meeting looks dead between heartbeats", d.ReadTimeout, d.HeartbeatInterval))
+	errs = append(errs, c.durationProblems()...)
+	errs = append(errs, c.Backoff.problems()...)
+	if c.Queue < 0 || c.QueueBytes < 0 || c.ReadLimit < 0 || c.ReadBufferSize < 0 || c.WriteBufferSize < 0 || c.MaxMissedHeartbeats < 0 {
+		errs = append(errs, errors.New("Queue, QueueBytes, ReadLimit, buffer sizes and MaxMissedHeartbeats must not be negative"))
 	}
 	if len(errs) == 0 {
 		return nil
 	}
 	return fmt.Errorf("connector: invalid config: %w", errors.Join(errs...))
+}
+
+// durationProblems checks the timeouts and intervals.
+func (c *Config) durationProblems() []error {
+	var errs []error
+	if c.HeartbeatInterval < 0 || c.HeartbeatInterval >= MaxHeartbeatInterval {
+		errs = append(errs, fmt.Errorf("HeartbeatInterval %v must be between 0 and %v (the server closes idle sockets after %v)", c.HeartbeatInterval, MaxHeartbeatInterval, MaxHeartbeatInterval))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"ReadTimeout", c.ReadTimeout}, {"WriteTimeout", c.WriteTimeout},
+		{"HandshakeTimeout", c.HandshakeTimeout}, {"SubscribeTimeout", c.SubscribeTimeout},
+		{"HealthyAfter", c.HealthyAfter}, {"MinResyncInterval", c.MinResyncInterval},
+		{"TokenMargin", c.TokenMargin}, {"Backoff.Initial", c.Backoff.Initial},
+		{"Backoff.Max", c.Backoff.Max}, {"Backoff.MaxOutage", c.Backoff.MaxOutage},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", d.name))
+		}
+	}
+	if c.TokenMargin >= token.WSTokenLifetime {
+		errs = append(errs, fmt.Errorf("TokenMargin must be below the ws token lifetime %v", token.WSTokenLifetime))
+	}
+	if d := c.withDefaults(); c.HeartbeatInterval >= 0 && c.ReadTimeout >= 0 && d.ReadTimeout <= d.HeartbeatInterval {
+		errs = append(errs, fmt.Errorf("ReadTimeout %v must exceed HeartbeatInterval %v, or a quiet meeting looks dead between heartbeats", d.ReadTimeout, d.HeartbeatInterval))
+	}
+	return errs
+}
+
+// problems checks the backoff's shape.
+func (b Backoff) problems() []error {
+	var errs []error
+	if b.Multiplier != 0 && b.Multiplier < 1 {
+		errs = append(errs, errors.New("Backoff.Multiplier must be >= 1"))
+	}
+	if b.Jitter != NoJitter && (b.Jitter < 0 || b.Jitter > 1) {
+		errs = append(errs, errors.New("Backoff.Jitter must be within [0, 1] (or NoJitter)"))
+	}
+	if b.Initial > 0 && b.Max > 0 && b.Initial > b.Max {
+		errs = append(errs, errors.New("Backoff.Initial must not exceed Backoff.Max"))
+	}
+	return errs
 }
 
 // withDefaults returns a copy of c with every zero field set to its
@@ -249,14 +275,14 @@ func (c Config) withDefaults() Config {
 	if c.Queue == 0 {
 		c.Queue = DefaultQueue
 	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
 	if c.ReadBufferSize == 0 {
 		c.ReadBufferSize = DefaultBufferSize
 	}
 	if c.WriteBufferSize == 0 {
 		c.WriteBufferSize = DefaultBufferSize
-	}
-	if c.Handler == nil {
-		c.Handler = events.HandlerFunc(func(context.Context, events.Event) {})
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -24,18 +23,24 @@ import (
 // token's wsURL.
 const connPath = "/cms/open/websocket/confctl/increment/conn"
 
+// errPlainText refuses a ws:// or http:// wsURL without Config.AllowPlainText.
+var errPlainText = errors.New("connector: the control token's wsURL is plain text (ws://); the tmpToken and confToken would travel in clear; set Config.AllowPlainText to allow it")
+
 // dialURL builds the socket URL. The second result is the same URL without
 // its query, which is all that may be logged: tmpToken is a secret.
-func dialURL(base, confID string, tmp token.Secret) (full, loggable string, err error) {
+func dialURL(base, confID string, tmp token.Secret, allowPlain bool) (full, loggable string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", "", fmt.Errorf("connector: bad wsURL from the control token: %w", err)
 	}
 	switch u.Scheme {
-	case "wss", "ws":
+	case "wss":
 	case "https":
 		u.Scheme = "wss"
-	case "http":
+	case "ws", "http":
+		if !allowPlain {
+			return "", "", errPlainText
+		}
 		u.Scheme = "ws"
 	default:
 		return "", "", fmt.Errorf("connector: wsURL scheme %q is not ws or wss", u.Scheme)
@@ -62,11 +67,22 @@ func writePool(size int) websocket.BufferPool {
 	return p.(*sync.Pool)
 }
 
-// dial opens the socket. last receives the time of every read that
-// brings bytes (see liveConn).
-func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, last *atomic.Int64) (*websocket.Conn, error) {
+// dial opens the socket. The whole of it, TCP, TLS and upgrade, is bounded
+// by HandshakeTimeout and ends at once when ctx does; the server may send
+// at most MaxHandshakeBytes before the upgrade completes, and may not
+// choose an extension we did not offer (we offer none: a permessage-deflate
+// it slipped in would inflate frames past ReadLimit).
+func (s *Session) dial(ctx context.Context, rawURL string) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.HandshakeTimeout)
+	defer cancel()
+	dial := s.cfg.NetDialContext
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	netDial, guard := guardedDialer(ctx, dial, MaxHandshakeBytes+s.cfg.ReadBufferSize)
 	d := websocket.Dialer{
-		NetDialContext:   s.liveDialer(last),
+		NetDialContext:   netDial,
 		Proxy:            http.ProxyFromEnvironment,
 		TLSClientConfig:  s.cfg.TLSConfig,
 		HandshakeTimeout: s.cfg.HandshakeTimeout,
@@ -78,18 +94,47 @@ func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, 
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
-	if err != nil {
-		he := &HandshakeError{Err: scrub(err, secret)}
-		if resp != nil {
-			he.Status = resp.StatusCode
-			if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
-				he.RetryAfter = time.Duration(secs) * time.Second
-			}
+	hc := guard()
+	if err == nil && hc != nil && !hc.finish() {
+		conn.Close()
+		err = ctx.Err()
+		if err == nil {
+			err = errors.New("connector: the connection closed during the upgrade")
 		}
-		return nil, he
+		resp = nil
+	}
+	if err != nil {
+		if hc != nil {
+			hc.finish()
+		}
+		return nil, s.handshakeError(ctx, err, resp)
+	}
+	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		conn.Close()
+		return nil, &HandshakeError{Status: resp.StatusCode, Err: fmt.Errorf("connector: the server chose the extension %q, which was not offered", s.clean(ext))}
 	}
 	conn.SetReadLimit(s.cfg.ReadLimit)
 	return conn, nil
+}
+
+// handshakeError describes a failed upgrade without any secret, and with
+// ctx's error when ctx ended it (the caller's cancel, or the handshake
+// timeout).
+func (s *Session) handshakeError(ctx context.Context, err error, resp *http.Response) error {
+	if errors.Is(err, errHandshakeTooLarge) {
+		return &HandshakeError{Err: errHandshakeTooLarge}
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%s)", cerr, s.cleanErr(err).Error())
+	}
+	he := &HandshakeError{Err: s.cleanErr(err)}
+	if resp != nil {
+		he.Status = resp.StatusCode
+		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
+			he.RetryAfter = time.Duration(min(int64(secs), int64(token.MaxRetryAfter/time.Second))) * time.Second
+		}
+	}
+	return he
 }
 
 // subscribeFrame encodes Subscribe. confToken is sent the way the vendor's
@@ -132,19 +177,18 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Timeout() bool { return e.timeout }
 
-// scrub hides secret (and its URL-escaped form) in err's message. Errors
-// of the dial path can quote the URL, whose query holds the ws token.
-func scrub(err error, secret token.Secret) error {
-	raw := secret.Reveal()
-	if err == nil || raw == "" {
-		return err
+// cleanErr returns err, or a redactedError when its text needs cleaning
+// (a secret, control characters, excessive length: errors of the dial path
+// quote the URL, whose query holds the ws token, and the server's text).
+func (s *Session) cleanErr(err error) error {
+	if err == nil {
+		return nil
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, raw) && !strings.Contains(msg, url.QueryEscape(raw)) {
+	clean := s.clean(msg)
+	if clean == msg {
 		return err
 	}
-	msg = strings.ReplaceAll(msg, raw, token.Redacted)
-	msg = strings.ReplaceAll(msg, url.QueryEscape(raw), token.Redacted)
 	var ne net.Error
-	return &redactedError{msg: msg, timeout: errors.As(err, &ne) && ne.Timeout()}
+	return &redactedError{msg: clean, timeout: errors.As(err, &ne) && ne.Timeout()}
 }

@@ -1,56 +1,81 @@
 // Package connector keeps one Huawei Cloud Meeting subscribed on its
-// meeting-control WebSocket, through drops, dead links, token expiry and
-// reconnect storms, and delivers what the server pushes as an ordered
-// stream of events.
+// meeting-control WebSocket, through drops, dead links, token expiry,
+// reconnect storms and hostile servers, and delivers what the server
+// pushes as an ordered stream of events.
 //
-// Happy path:
+// Happy path, in the order it is written (see ExampleSession_meetingState):
 //
 //	tokens, _ := token.NewProvider(client, token.ProviderConfig{ConferenceID: id, Password: pw})
-//	s, _ := connector.New(connector.Config{ConferenceID: id, Tokens: tokens, Handler: mux})
-//	err := s.Run(ctx) // until ctx is done or the meeting ends
+//	sess, _ := connector.New(connector.Config{ConferenceID: id, Tokens: tokens})
+//	state := meeting.New(meeting.Config{Resync: sess.Resync})
+//	mux := events.NewMux(events.MuxConfig{})
+//	mux.HandleAll(state, events.HandlerOptions{})
+//	err := sess.Run(ctx, mux) // until ctx is done or the meeting ends
 //	if errors.Is(err, connector.ErrMeetingEnded) { /* normal end */ }
+//
+// The session takes its handler when it runs, like http.Serve, so nothing
+// needs the session before it exists; its methods (Resync, State, Stats)
+// are safe to call before Run starts.
 //
 // # What one attempt does
 //
-// A supervisor goroutine owns the lifecycle. Each attempt takes the
-// control token, then fetches a brand-new single-use ws token right before
-// the dial (never one from an earlier attempt, and never one that aged
-// past Config.TokenMargin), dials the control token's wsURL plus
-// /cms/open/websocket/confctl/increment/conn, sends Subscribe and waits
-// for its reply. Only then is the
-// session "subscribed". A live socket has exactly one reader and one
-// writer goroutine; Subscribe, heartbeats and control frames all go
-// through the writer with write deadlines. Every read that brings bytes
-// pushes the read deadline forward (bytes, not frames, so that a large
-// snapshot on a slow link is not mistaken for silence); silence past
-// ReadTimeout, or MaxMissedHeartbeats
-// heartbeats without an echo while nothing else arrives, ends the link
-// and a redial follows.
+// A supervisor on Run's goroutine owns the lifecycle. Each attempt takes
+// the control token, then fetches a brand-new single-use ws token right
+// before the dial (never one from an earlier attempt, and never one that
+// aged past Config.TokenMargin), dials the control token's wsURL plus
+// /cms/open/websocket/confctl/increment/conn, sends Subscribe and waits for
+// its reply. Only then is the session "subscribed". The whole upgrade (TCP,
+// TLS, HTTP) is bounded by HandshakeTimeout and ends at once on cancel;
+// the server may send at most MaxHandshakeBytes before it completes and may
+// not switch on an extension we did not offer (we offer none, so no frame
+// can inflate past ReadLimit). A ws:// wsURL is refused unless
+// Config.AllowPlainText.
+//
+// A live socket has exactly one reader and one writer goroutine; Subscribe,
+// heartbeats and control frames all go through the writer with write
+// deadlines. Only message data counts as a sign of life — byte by byte, so
+// that a large snapshot on a slow link is not mistaken for silence — and
+// WebSocket pings, pongs and empty fragments do not: silence past
+// ReadTimeout, or MaxMissedHeartbeats heartbeats without an echo while no
+// data arrives, ends the link and a redial follows.
 //
 // # Failures
 //
-// Classify sorts every failure into retry, re-authenticate then retry,
-// wait (rate limit: at least Retry-After; meeting not started: the maximum
-// interval) or stop. Delays grow exponentially with full jitter up to
-// Backoff.Max; the schedule resets only after a link stayed healthy for
-// HealthyAfter, so a server that accepts and drops at once is met with
-// growing delays. The same authentication failure twice in a row after a
-// fresh login stops with ErrCredentialsRejected instead of locking the
-// account. A Destroyed status push, or the token service answering
-// "ended", stops with ErrMeetingEnded.
+// One failure table, shared with package token and package control, sorts
+// every failure into retry, re-authenticate then retry, wait (rate limit:
+// Retry-After, capped at Backoff.Max; meeting not started: Backoff.Max) or
+// stop; Failure.Class carries the decision. The retry policy on top of it
+// is a pure function of the failure and what came before: delays grow
+// exponentially with full jitter up to Backoff.Max; the schedule resets
+// only after a link stayed healthy for HealthyAfter, so a server that
+// accepts and drops at once is met with growing delays; two refused ws
+// tokens in a row make the control token suspect. The same authentication
+// failure twice in a row after a fresh login stops with
+// ErrCredentialsRejected (every credential stop wraps it) instead of
+// locking the account. A Destroyed status push, or the token service
+// answering "ended", stops with ErrMeetingEnded (the same value as
+// token.ErrMeetingEnded).
+//
+// Server text that reaches errors, logs and Stats (close reasons,
+// Subscribe refusals, handshake failures) is stripped of control
+// characters, capped at 256 bytes, and scrubbed of every secret the
+// session or its token.Provider has held.
 //
 // # Events and concurrency
 //
 // The socket reader never runs user code: it decodes frames and puts them
-// on a bounded queue that one dispatcher goroutine (started when events
-// wait, gone when none do) drains into Config.Handler, together with the lifecycle events (events.Subscribed,
-// events.Disconnected, events.Resubscribed) in stream order. When the
-// handler falls so far behind that the queue is full, pushes are dropped
-// and counted and a resync is requested: the fresh snapshots that follow a
-// new Subscribe repair whatever was lost. While a link is live the
-// supervisor also keeps the control token alive (TokenSource.Control at the
-// token's RefreshAt), so a redial never waits for a fresh login. Run joins
-// every goroutine it started before it returns.
+// on a queue bounded by count (Queue) and by bytes (QueueBytes) that one
+// dispatcher goroutine (started when events wait, gone when none do)
+// drains into the handler given to Run, together with the lifecycle events
+// (events.Subscribed, events.Disconnected, events.Resubscribed) in stream
+// order. When the handler falls so far behind that the queue is full,
+// pushes are dropped and counted and a resync is requested: the fresh
+// snapshots that follow a new Subscribe repair whatever was lost. Resync
+// requests are rate-limited here (MinResyncInterval), the one limit. While
+// a link is live the supervisor also keeps the control token alive
+// (TokenSource.Control at the token's RefreshAt), so a redial never waits
+// for a fresh login and no other keep-alive is needed. Run joins every
+// goroutine it started before it returns.
 //
 // The package leaves to the caller: what to do with events (see the Mux
 // and the meeting state in package events), and how to get credentials

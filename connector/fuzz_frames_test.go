@@ -126,10 +126,10 @@ func (s *fzServer) fzRun(t *testing.T, sc fzScript, h events.Handler, done func(
 	var logs bytes.Buffer
 	var logMu sync.Mutex
 	sess, err := connector.New(connector.Config{
-		ConferenceID: "986112045",
-		Tokens:       &fzTokens{wsURL: "ws" + strings.TrimPrefix(s.srv.URL, "http"), script: id},
-		Handler:      h,
-		Logger:       slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		ConferenceID:   "986112045",
+		AllowPlainText: true,
+		Tokens:         &fzTokens{wsURL: "ws" + strings.TrimPrefix(s.srv.URL, "http"), script: id},
+		Logger:         slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// No second attempt within an exec: one script, one dial.
 		Backoff:           connector.Backoff{Initial: time.Hour, Max: time.Hour},
 		HeartbeatInterval: 170 * time.Second,
@@ -139,7 +139,7 @@ func (s *fzServer) fzRun(t *testing.T, sc fzScript, h events.Handler, done func(
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(ctx) }()
+	go func() { runErr <- sess.Run(ctx, h) }()
 	deadline := time.Now().Add(waitLong)
 	var rerr error
 	returned := false

@@ -91,6 +91,7 @@ type harness struct {
 	prov  *token.Provider
 	done  chan error
 	stop  context.CancelFunc
+	hand  events.Handler // given to Run
 	ended bool
 }
 
@@ -100,6 +101,8 @@ type setup struct {
 	fakeClk bool   // share a clock.Fake between fake, tokens and session
 	pwd     string // host password the session uses; "" = the right one
 	noRun   bool
+	// handler replaces the recorder as what Run is given.
+	handler events.Handler
 }
 
 // fastConfig makes real-time tests quick: small delays, short heartbeats.
@@ -143,13 +146,18 @@ func newHarness(t *testing.T, su setup) *harness {
 	cfg := connector.Config{
 		ConferenceID: fake.ConferenceID(),
 		Tokens:       h.prov,
-		Handler:      h.rec,
 		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Clock:        clk,
 		TLSConfig:    fake.TLSConfig(),
+		// Plain-text fakes are opted into, as the docs ask.
+		AllowPlainText: !su.fake.TLS,
 	}
 	if su.conf != nil {
 		su.conf(&cfg)
+	}
+	h.hand = h.rec
+	if su.handler != nil {
+		h.hand = su.handler
 	}
 	h.sess, err = connector.New(cfg)
 	if err != nil {
@@ -173,7 +181,7 @@ func newHarness(t *testing.T, su setup) *harness {
 func (h *harness) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.done <- h.sess.Run(ctx) }()
+	go func() { h.done <- h.sess.Run(ctx, h.hand) }()
 }
 
 // halt cancels Run (if still running) and returns its error.

@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -11,21 +12,35 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/token"
 )
+
+// linkEnv is all a link needs from its session: the configuration, where
+// to deliver events and request resyncs, the counters, the logger and the
+// text cleaner. One per session, shared by its links.
+type linkEnv struct {
+	cfg     *Config
+	log     *slog.Logger
+	c       *counters
+	deliver func(e events.Event, force bool) bool
+	resync  func(reason string)
+	clean   func(string) string
+}
 
 // link is one live socket: exactly one reader goroutine and one writer
 // goroutine, both started by start and joined by shutdown. Every frame
 // sent, heartbeats included, goes through the writer.
 type link struct {
-	s    *Session
+	env  *linkEnv
 	conn *websocket.Conn
 	ctl  *token.Control
 
-	// onSubscribed builds the lifecycle event the reader enqueues when the
-	// Subscribe reply accepts, so that it precedes the snapshots.
-	onSubscribed func(at time.Time) events.Event
+	// ann is what the reader announces (Subscribed or Resubscribed) when
+	// the Subscribe reply accepts, so that it precedes the snapshots. A
+	// copy made before the dial: the supervisor's fields are its own.
+	ann announcement
 
 	out      chan outFrame               // to the writer
 	subReply chan *events.SubscribeReply // capacity 1
@@ -33,9 +48,20 @@ type link struct {
 	readDone chan struct{}               // closed by the reader on exit
 	wrDone   chan struct{}               // closed by the writer on exit
 
-	lastRecv *atomic.Int64 // clock time of the last bytes read, unix ns (see liveConn)
-	echoes   atomic.Int64  // heartbeat echoes received
-	ended    atomic.Bool   // a Destroyed status arrived
+	// lastRecv is the clock time, unix ns, when message data last
+	// arrived. Only data counts as life: WebSocket pings, pongs and empty
+	// fragments do not, so a proxy that keeps pinging for a dead backend
+	// cannot hold the link open; a large frame arriving slowly does count,
+	// byte by byte (RELIABILITY.md, bug 1).
+	lastRecv atomic.Int64
+	// busy is set while the reader decodes and delivers a message it has
+	// read whole: a 2 MB snapshot can take longer than a heartbeat
+	// interval to decode (under the race detector, on a loaded machine),
+	// and the echoes waiting behind it are not missing. Decoding is
+	// bounded by ReadLimit, so a server cannot keep the link busy.
+	busy   atomic.Bool
+	echoes atomic.Int64 // heartbeat echoes received
+	ended  atomic.Bool  // a Destroyed status arrived
 	// phase is phaseWaiting until the first Subscribe reply decides it:
 	// the reader moves it to phaseLive on an acceptance, the attempt to
 	// phaseAbandoned when it gives up. Whoever moves it first wins, so a
@@ -61,18 +87,18 @@ const (
 	phaseAbandoned
 )
 
-func (s *Session) newLink(conn *websocket.Conn, last *atomic.Int64, ctl *token.Control, onSubscribed func(time.Time) events.Event) *link {
+func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announcement) *link {
 	l := &link{
-		s: s, conn: conn, ctl: ctl, onSubscribed: onSubscribed, lastRecv: last,
+		env: env, conn: conn, ctl: ctl, ann: ann,
 		out:      make(chan outFrame, 4),
 		subReply: make(chan *events.SubscribeReply, 1),
 		stop:     make(chan struct{}),
 		readDone: make(chan struct{}),
 		wrDone:   make(chan struct{}),
 	}
-	l.lastRecv.Store(s.cfg.Clock.Now().UnixNano())
+	l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
 	conn.SetPingHandler(func(data string) error {
-		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(env.cfg.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}
@@ -115,82 +141,127 @@ func (l *link) shutdown(bye bool) {
 
 func (l *link) read() {
 	defer close(l.readDone)
-	s := l.s
+	env := l.env
 	replied := false
+	progress := &progressReader{last: &l.lastRecv, clk: env.cfg.Clock}
 	for {
-		mt, data, err := l.conn.ReadMessage()
+		mt, r, err := l.conn.NextReader()
 		if err != nil {
-			l.fail(readError(s, err))
+			l.fail(l.readError(err))
 			return
 		}
-		s.c.framesIn.Add(1)
-		s.c.bytesIn.Add(int64(len(data)))
-		if mt != websocket.TextMessage {
-			s.c.binary.Add(1)
-			s.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
-			continue
-		}
-		f, err := events.Decode(data)
+		progress.r = r
+		data, err := io.ReadAll(progress)
 		if err != nil {
-			s.c.malformed.Add(1)
-			s.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.Any("err", err))
-			continue
+			l.fail(l.readError(err))
+			return
 		}
-		switch f := f.(type) {
-		case *events.HeartBeat:
-			l.echoes.Add(1)
-			s.c.heartbeatsEcho.Add(1)
-		case *events.SubscribeReply:
-			// Only the first reply decides; later ones are ignored.
-			if replied {
-				continue
-			}
-			replied = true
-			if f.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
-				// Counted here, before the event is queued, so that a
-				// handler seeing Subscribed (or any push after it) never
-				// reads Stats that lag behind.
-				s.c.subscribes.Add(1)
-				s.q.put(l.onSubscribed(s.cfg.Clock.Now()), true)
-			}
-			l.subReply <- f // capacity 1, the only send
-		case *events.Push:
-			if !s.q.put(f, false) {
-				s.c.dropped.Add(1)
-				s.Resync("handler queue full")
-			}
-			if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
-				l.ended.Store(true)
-				l.fail(ErrMeetingEnded)
-				return
-			}
+		l.busy.Store(true)
+		if !l.handle(mt, data, &replied) {
+			return
 		}
+		l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
+		l.busy.Store(false)
 	}
 }
 
-// readError turns a read failure into the link's reason.
-func readError(s *Session, err error) error {
+// handle decodes and delivers one message. It reports false when the
+// link must end (the meeting ended).
+func (l *link) handle(mt int, data []byte, replied *bool) bool {
+	env := l.env
+	env.c.framesIn.Add(1)
+	env.c.bytesIn.Add(int64(len(data)))
+	if mt != websocket.TextMessage {
+		env.c.binary.Add(1)
+		env.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
+		return true
+	}
+	f, err := events.Decode(data)
+	if err != nil {
+		env.c.malformed.Add(1)
+		env.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.String("err", env.clean(err.Error())))
+		return true
+	}
+	switch f := f.(type) {
+	case *events.HeartBeat:
+		l.echoes.Add(1)
+		env.c.heartbeatsEcho.Add(1)
+	case *events.SubscribeReply:
+		// Only the first reply decides; later ones are ignored.
+		if !*replied {
+			*replied = true
+			l.accept(f)
+		}
+	case *events.Push:
+		if !env.deliver(f, false) {
+			env.c.dropped.Add(1)
+			env.resync("handler queue full")
+		}
+		if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
+			l.ended.Store(true)
+			l.fail(ErrMeetingEnded)
+			return false
+		}
+	}
+	return true
+}
+
+// accept handles the first Subscribe reply: an acceptance that wins the
+// phase is counted and announced before it is handed to the waiting
+// attempt, so that a handler seeing Subscribed (or any push after it)
+// never reads Stats that lag behind.
+func (l *link) accept(r *events.SubscribeReply) {
+	if r.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
+		l.env.c.subscribes.Add(1)
+		l.env.deliver(l.ann.event(l.env.cfg.Clock.Now()), true)
+	}
+	l.subReply <- r // capacity 1, the only send
+}
+
+// progressReader records the time whenever message data arrives.
+type progressReader struct {
+	r    io.Reader
+	last *atomic.Int64
+	clk  clock.Clock
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.last.Store(p.clk.Now().UnixNano())
+	}
+	return n, err
+}
+
+// readError turns a read failure into the link's reason; server text in
+// it (a close reason) is cleaned.
+func (l *link) readError(err error) error {
+	env := l.env
 	if errors.Is(err, websocket.ErrReadLimit) {
-		s.c.oversize.Add(1)
-		s.log.Warn("a frame exceeded the read limit; redialing", slog.Int64("limit", s.cfg.ReadLimit))
-		return fmt.Errorf("%w (%d bytes)", ErrFrameTooLarge, s.cfg.ReadLimit)
+		env.c.oversize.Add(1)
+		env.log.Warn("a frame exceeded the read limit; redialing", slog.Int64("limit", env.cfg.ReadLimit))
+		return fmt.Errorf("%w (%d bytes)", ErrFrameTooLarge, env.cfg.ReadLimit)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, s.cfg.ReadTimeout)
+		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, env.cfg.ReadTimeout)
 	}
-	return fmt.Errorf("connector: read: %w", err)
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("connector: read: %w", &websocket.CloseError{Code: ce.Code, Text: env.clean(ce.Text)})
+	}
+	return fmt.Errorf("connector: read: %s", env.clean(err.Error()))
 }
 
 func (l *link) write(subscribe []byte) {
 	defer close(l.wrDone)
-	s := l.s
+	cfg := l.env.cfg
 	// Timers first: once Subscribe is on the wire the reply (and anyone
 	// watching the session reach "subscribed") may come before this
 	// goroutine runs again, and the heartbeat schedule starts now.
-	beat := s.cfg.Clock.NewTimer(s.cfg.HeartbeatInterval)
+	beat := cfg.Clock.NewTimer(cfg.HeartbeatInterval)
 	defer beat.Stop()
-	watchdog := s.cfg.Clock.NewTimer(s.cfg.ReadTimeout)
+	watchdog := cfg.Clock.NewTimer(cfg.ReadTimeout)
 	defer watchdog.Stop()
 	if err := l.send(websocket.TextMessage, subscribe); err != nil {
 		l.fail(err)
@@ -218,33 +289,37 @@ func (l *link) write(subscribe []byte) {
 			// Unanswered heartbeats mean a dead link only while nothing
 			// else arrives either: behind a large frame on a slow link the
 			// echoes are merely queued.
-			quiet := now.Sub(time.Unix(0, l.lastRecv.Load())) >= s.cfg.HeartbeatInterval
-			if missed := sent - l.echoes.Load(); quiet && missed >= int64(s.cfg.MaxMissedHeartbeats) {
+			quiet := !l.busy.Load() && now.Sub(time.Unix(0, l.lastRecv.Load())) >= cfg.HeartbeatInterval
+			if missed := sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
 				l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
 				return
 			}
 			// Re-arm and count before sending: the schedule does not drift
 			// by the write's duration, and an echo never precedes its count.
-			beat.Reset(s.cfg.HeartbeatInterval)
+			beat.Reset(cfg.HeartbeatInterval)
 			sent++
-			s.c.heartbeatsSent.Add(1)
-			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(s.cfg.Clock.Now()))); err != nil {
+			l.env.c.heartbeatsSent.Add(1)
+			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(cfg.Clock.Now()))); err != nil {
 				l.fail(err)
 				return
 			}
 		case now := <-watchdog.C():
 			silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
-			if silent >= s.cfg.ReadTimeout {
+			if l.busy.Load() {
+				watchdog.Reset(cfg.ReadTimeout / 8)
+				continue
+			}
+			if silent >= cfg.ReadTimeout {
 				l.fail(fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond)))
 				return
 			}
-			watchdog.Reset(s.cfg.ReadTimeout - silent)
+			watchdog.Reset(cfg.ReadTimeout - silent)
 		}
 	}
 }
 
 func (l *link) send(mt int, data []byte) error {
-	l.conn.SetWriteDeadline(time.Now().Add(l.s.cfg.WriteTimeout))
+	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
 	if err := l.conn.WriteMessage(mt, data); err != nil {
 		return fmt.Errorf("connector: write: %w", err)
 	}

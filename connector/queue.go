@@ -16,31 +16,56 @@ import (
 // starts it when it finds none running, and it exits once the queue is
 // empty. One at a time keeps the order; an idle session then holds no
 // dispatcher stack (BENCHMARKS.md, memory).
+//
+// What waits is bounded by count (limit) and by the bytes of the pushes'
+// frames (bytesLimit): a slow handler behind large pushes must not hold
+// Queue × ReadLimit bytes.
 type queue struct {
-	ctx context.Context // handed to the handler
+	ctx context.Context // handed to the handler; set by start
 	h   events.Handler
 
-	mu      sync.Mutex
-	items   []events.Event
-	spare   []events.Event // the drained batch's slice, for reuse
-	limit   int
-	closed  bool
-	running bool
-	wg      sync.WaitGroup // the running dispatcher, if any
+	mu         sync.Mutex
+	items      []events.Event
+	spare      []events.Event // the drained batch's slice, for reuse
+	limit      int
+	bytesLimit int64
+	bytes      int64 // frame bytes of the pushes waiting
+	closed     bool
+	running    bool
+	wg         sync.WaitGroup // the running dispatcher, if any
 }
 
-func newQueue(ctx context.Context, limit int, h events.Handler) *queue {
-	return &queue{ctx: ctx, limit: limit, h: h}
+func newQueue(limit int, bytesLimit int64) *queue {
+	return &queue{limit: limit, bytesLimit: bytesLimit}
 }
 
-// put appends e. A push is refused (false) when limit events are waiting;
-// anything is refused once the queue is closed.
+// start sets the handler; put may be called only after it.
+func (q *queue) start(ctx context.Context, h events.Handler) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ctx, q.h = ctx, h
+}
+
+// size is what e counts against bytesLimit.
+func size(e events.Event) int64 {
+	if p, ok := e.(*events.Push); ok {
+		return int64(len(p.Raw))
+	}
+	return 0
+}
+
+// put appends e. A push is refused (false) when limit events, or
+// bytesLimit bytes of pushes, are waiting (one push alone may exceed
+// bytesLimit: a queue that waits for nothing takes it); anything is
+// refused once the queue is closed.
 func (q *queue) put(e events.Event, force bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed || (!force && len(q.items) >= q.limit) {
+	n := size(e)
+	if q.closed || (!force && (len(q.items) >= q.limit || (q.bytes > 0 && q.bytes+n > q.bytesLimit))) {
 		return false
 	}
+	q.bytes += n
 	q.items = append(q.items, e)
 	if !q.running {
 		q.running = true
@@ -60,6 +85,13 @@ func (q *queue) close() {
 // wait returns once no dispatcher runs (after close: once all is
 // delivered).
 func (q *queue) wait() { q.wg.Wait() }
+
+// held returns how many bytes of pushes wait.
+func (q *queue) held() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
+}
 
 // len returns how many events wait.
 func (q *queue) len() int {
@@ -85,6 +117,11 @@ func (q *queue) dispatch() {
 		for i, e := range batch {
 			q.h.HandleEvent(q.ctx, e)
 			batch[i] = nil
+			if n := size(e); n > 0 {
+				q.mu.Lock()
+				q.bytes -= n
+				q.mu.Unlock()
+			}
 		}
 		q.mu.Lock()
 		if q.spare == nil {

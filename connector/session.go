@@ -10,28 +10,34 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
-
-	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/internal/scrub"
 )
 
 // drainTimeout bounds how long Run waits for the handler to finish the
 // queued events once the session stops, before cancelling its context.
 const drainTimeout = time.Second
 
-// Session keeps one meeting subscribed. Create it with New and call Run
-// once. Its other methods are safe for concurrent use, also while Run runs.
+// Session keeps one meeting subscribed. Create it with New, then call Run
+// once with the handler that receives its events. Its other methods
+// (Resync, State, Stats, SendSubtitleControl) are safe for concurrent use,
+// also while Run runs and before it starts; so the natural order of
+// construction has no cycle:
+//
+//	sess, _ := connector.New(connector.Config{ConferenceID: id, Tokens: prov})
+//	state := meeting.New(meeting.Config{Resync: sess.Resync})
+//	mux := events.NewMux(events.MuxConfig{})
+//	mux.HandleAll(state, events.HandlerOptions{})
+//	err := sess.Run(ctx, mux)
 type Session struct {
-	cfg      Config
-	log      *slog.Logger
-	realTime bool
-	hcancel  context.CancelFunc // ends the handler's context
-	q        *queue
-	c        counters
-	watch    *watch
-	running  atomic.Bool
+	cfg     Config
+	log     *slog.Logger
+	q       *queue
+	c       counters
+	watch   *watch
+	env     *linkEnv
+	running atomic.Bool
+	secrets scrub.Set // every token this session was handed
 
 	resync     chan string // capacity 1
 	resyncMu   sync.Mutex
@@ -46,21 +52,35 @@ func New(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	_, isFake := cfg.Clock.(*clock.Fake)
-	// The handler's context outlives Run's ctx by up to drainTimeout, so
-	// that queued events are still delivered after a cancel.
-	hctx, hcancel := context.WithCancel(context.Background())
 	s := &Session{
-		cfg:      cfg,
-		log:      cfg.Logger.With(slog.String("conference", cfg.ConferenceID)),
-		realTime: !isFake,
-		hcancel:  hcancel,
-		q:        newQueue(hctx, cfg.Queue, cfg.Handler),
-		watch:    newWatch(),
-		resync:   make(chan string, 1),
+		cfg:    cfg,
+		log:    cfg.Logger.With(slog.String("conference", cfg.ConferenceID)),
+		q:      newQueue(cfg.Queue, cfg.QueueBytes),
+		watch:  newWatch(),
+		resync: make(chan string, 1),
 	}
 	s.c.reconnects = map[string]int64{}
+	s.env = &linkEnv{
+		cfg: &s.cfg, log: s.log, c: &s.c, clean: s.clean,
+		deliver: s.q.put,
+		resync:  func(reason string) { s.Resync(reason) },
+	}
 	return s, nil
+}
+
+// textScrubber is implemented by token sources that know secrets the
+// session never sees (the host password): *token.Provider.
+type textScrubber interface{ ScrubText(string) string }
+
+// clean makes server text (a close reason, a returnDesc, an error that
+// quotes a response) safe to store, log and return: every secret this
+// session or its token source ever held is removed, control characters
+// are stripped and the length is capped (scrub.MaxText).
+func (s *Session) clean(text string) string {
+	if ts, ok := s.cfg.Tokens.(textScrubber); ok {
+		text = ts.ScrubText(text)
+	}
+	return s.secrets.Text(text)
 }
 
 // State returns the session's state and a channel that is closed at the
@@ -79,7 +99,7 @@ func (s *Session) Stats() Stats {
 		Reconnects: maps.Clone(s.c.reconnects), Resyncs: s.c.resyncs.Load(),
 		ResyncsLimited: s.c.resyncsLimited.Load(), FramesIn: s.c.framesIn.Load(),
 		BytesIn: s.c.bytesIn.Load(), Malformed: s.c.malformed.Load(), Binary: s.c.binary.Load(),
-		Oversize: s.c.oversize.Load(), Dropped: s.c.dropped.Load(), QueueDepth: s.q.len(),
+		Oversize: s.c.oversize.Load(), Dropped: s.c.dropped.Load(), QueueDepth: s.q.len(), QueueBytes: s.q.held(),
 		HeartbeatsSent: s.c.heartbeatsSent.Load(), HeartbeatsEcho: s.c.heartbeatsEcho.Load(),
 		LastError: s.c.lastError, LastClass: s.c.lastClass,
 		ConnectedSince: s.c.connectedSince, NextRetryAt: s.c.nextRetryAt,
@@ -141,14 +161,24 @@ func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleCont
 // Run connects, subscribes and stays subscribed until ctx is done (it
 // returns ctx.Err()), the meeting ends (an error wrapping ErrMeetingEnded)
 // or a failure is classified as fatal (ErrCredentialsRejected, ErrOutage,
-// or the token error). On return every goroutine it started has exited and
-// the handler has seen every queued event, unless it ignored its context
-// for longer than a second after the stop. Run may be called only once.
-func (s *Session) Run(ctx context.Context) error {
+// or the token error). Every push and lifecycle event goes to h, in order,
+// from one goroutine; a nil h discards them. On return every goroutine Run
+// started has exited and h has seen every queued event, unless it ignored
+// its context for longer than a second after the stop. Run may be called
+// only once.
+func (s *Session) Run(ctx context.Context, h events.Handler) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("connector: Run called twice")
 	}
-	err := s.loop(ctx)
+	if h == nil {
+		h = events.HandlerFunc(func(context.Context, events.Event) {})
+	}
+	// The handler's context outlives ctx by up to drainTimeout, so that
+	// queued events are still delivered after a cancel.
+	hctx, hcancel := context.WithCancel(context.Background())
+	defer hcancel()
+	s.q.start(hctx, h)
+	err := newSupervisor(s).run(ctx)
 	s.watch.set(StateStopped)
 	s.q.close()
 	drained := make(chan struct{})
@@ -160,120 +190,12 @@ func (s *Session) Run(ctx context.Context) error {
 	select {
 	case <-drained:
 	case <-t.C:
-		s.hcancel()
+		hcancel()
 		<-drained
 	}
 	t.Stop()
-	s.hcancel()
 	s.log.Info("session stopped", slog.Any("reason", err))
 	return err
-}
-
-// loop is the supervisor: token → dial → Subscribe → live → classify →
-// backoff → again.
-func (s *Session) loop(ctx context.Context) error {
-	b := s.newBackoff()
-	var (
-		blindFrom   time.Time // start of the current blind window; zero before the first Subscribe
-		resyncing   bool
-		authFails   int
-		refusals    int
-		outageStart = s.cfg.Clock.Now()
-		lastCtl     *token.Control
-	)
-	for {
-		onSubscribed := func(at time.Time) events.Event {
-			if blindFrom.IsZero() {
-				return &events.Subscribed{At: at}
-			}
-			return &events.Resubscribed{BlindFrom: blindFrom, BlindTo: at, Resync: resyncing}
-		}
-		l, fail := s.attempt(ctx, onSubscribed, &lastCtl)
-		if fail == nil {
-			authFails, refusals, resyncing = 0, 0, false
-			reason, err := s.live(ctx, l)
-			now := s.cfg.Clock.Now()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if l.ended.Load() {
-				return ErrMeetingEnded
-			}
-			if reason != "" {
-				s.c.resyncs.Add(1)
-				s.log.Info("resyncing", slog.String("reason", reason))
-				blindFrom, resyncing = now, true
-				s.watch.set(StateReconnecting)
-				s.q.put(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"}, true)
-				continue
-			}
-			var h *healthyEnd
-			if errors.As(err, &h) {
-				// The link was up long enough to call it healthy: start
-				// again from the shortest delay.
-				b.Reset()
-				err = h.err
-			}
-			fail = Classify(StageLive, err, s.cfg.Backoff.Max)
-			blindFrom, outageStart = now, now
-			s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		s.record(fail)
-		switch fail.Class {
-		case ClassStop:
-			if errors.Is(fail, token.ErrMeetingEnded) {
-				return fmt.Errorf("%w: %w", ErrMeetingEnded, fail)
-			}
-			return fmt.Errorf("connector: stopping: %w", fail)
-		case ClassReauth:
-			authFails++
-			if authFails >= 2 {
-				return fmt.Errorf("%w: %w", ErrCredentialsRejected, fail)
-			}
-			if lastCtl != nil {
-				s.cfg.Tokens.Invalidate(lastCtl)
-			}
-		default:
-			authFails = 0
-		}
-		var hs *HandshakeError
-		if errors.As(fail, &hs) && (hs.Status == 401 || hs.Status == 403) || (fail.Stage == StageSubscribe && !errors.Is(fail, ErrSubscribeRejected)) {
-			if refusals++; refusals >= 2 {
-				// Two refused ws tokens in a row: the control token behind
-				// them is suspect, so get another.
-				if lastCtl != nil {
-					s.cfg.Tokens.Invalidate(lastCtl)
-				}
-				refusals = 0
-			}
-		}
-		delay := s.nextDelay(b)
-		if delay == backoff.Stop || (s.cfg.Backoff.MaxOutage > 0 && s.cfg.Clock.Now().Add(max(delay, fail.Wait)).Sub(outageStart) > s.cfg.Backoff.MaxOutage) {
-			return fmt.Errorf("%w: %w", ErrOutage, fail)
-		}
-		delay = max(delay, fail.Wait)
-		// The timer is armed before NextRetryAt is published, so whoever
-		// sees NextRetryAt (a test moving a fake clock) finds it waiting.
-		wait := s.cfg.Clock.NewTimer(delay)
-		s.setRetry(s.cfg.Clock.Now().Add(delay))
-		if blindFrom.IsZero() {
-			s.watch.set(StateConnecting)
-		} else {
-			s.watch.set(StateReconnecting)
-		}
-		s.log.Warn(fmt.Sprintf("reconnecting in %v", delay.Round(time.Millisecond)),
-			slog.String("class", fail.Class.String()), slog.String("stage", string(fail.Stage)), slog.Any("err", fail.Err))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return ctx.Err()
-		case <-wait.C():
-		}
-		s.setRetry(time.Time{})
-	}
 }
 
 // live runs a subscribed link until it ends. It returns the resync reason

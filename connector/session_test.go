@@ -462,11 +462,12 @@ func TestManyReconnectsDoNotLeak(t *testing.T) {
 	h := newHarness(t, setup{conf: func(c *connector.Config) {
 		c.Backoff = connector.Backoff{Initial: time.Millisecond, Max: time.Millisecond}
 		c.HealthyAfter = time.Hour
+		c.Logger = nil
+	},
 		// The recorder would keep every event; this test measures the
 		// session alone.
-		c.Handler = events.HandlerFunc(func(context.Context, events.Event) {})
-		c.Logger = nil
-	}})
+		handler: events.HandlerFunc(func(context.Context, events.Event) {}),
+	})
 	h.waitSubscribed(1)
 	measure := func() (int, uint64) {
 		runtime.GC()

@@ -54,6 +54,7 @@ type Stats struct {
 	Oversize       int64 // frames over ReadLimit (link ended)
 	Dropped        int64 // pushes dropped because the handler queue was full
 	QueueDepth     int   // events waiting for the handler now
+	QueueBytes     int64 // frame bytes of the pushes waiting for the handler now
 	HeartbeatsSent int64
 	HeartbeatsEcho int64
 	LastError      string // never contains a secret

@@ -95,10 +95,10 @@ func newStack(t *testing.T, fcfg fakemeeting.Config, tune func(*connector.Config
 	})
 	s.mux.HandleAll(s.state, events.HandlerOptions{Name: "state"})
 	cfg := connector.Config{
-		ConferenceID: fake.ConferenceID(),
-		Tokens:       s.tokens,
-		Handler:      s.mux,
-		Backoff:      connector.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond},
+		AllowPlainText: true,
+		ConferenceID:   fake.ConferenceID(),
+		Tokens:         s.tokens,
+		Backoff:        connector.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond},
 	}
 	if tune != nil {
 		tune(&cfg)
@@ -109,7 +109,7 @@ func newStack(t *testing.T, fcfg fakemeeting.Config, tune func(*connector.Config
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go func() { s.done <- s.sess.Run(ctx) }()
+	go func() { s.done <- s.sess.Run(ctx, s.mux) }()
 	t.Cleanup(func() {
 		s.tokens.open()
 		cancel()

@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/confwatch/confwatch/clock"
 )
 
 // Defaults used for zero Config fields.
 const (
-	// DefaultMinResyncInterval is the least time between two Resync calls.
-	DefaultMinResyncInterval = 5 * time.Second
 	// DefaultInviteResults is how many invite results a Snapshot keeps.
 	DefaultInviteResults = 50
 )
@@ -28,16 +25,11 @@ type Config struct {
 	// Resync is called when the state can no longer be trusted and needs
 	// fresh full snapshots: a delta arrived with a version gap, so at least
 	// one delta was lost. Pass the connector's Session.Resync. It is called
-	// on the event goroutine and must not block. It reports whether the
-	// request was taken; a refused request counts as suppressed and does
-	// not start MinResyncInterval, so the next gap asks again. Nil: gaps
-	// are only counted.
+	// on the event goroutine for every gap and must not block. It reports
+	// whether the request was taken; the session rate-limits requests
+	// (connector.Config.MinResyncInterval, the one limit), and a refused
+	// one counts as suppressed. Nil: gaps are only counted.
 	Resync func(reason string) bool
-	// MinResyncInterval rate-limits Resync: a gap within this interval of
-	// the previous request taken is counted (Stats.ResyncsSuppressed) but
-	// does not call Resync again. Zero means DefaultMinResyncInterval; it
-	// must not be negative.
-	MinResyncInterval time.Duration
 	// OnChange is called for each semantic change, synchronously, in
 	// order, on the event goroutine, after the snapshot that contains the
 	// change has been published. Nil: changes are only reflected in
@@ -57,9 +49,6 @@ type Config struct {
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	if c.MinResyncInterval < 0 {
-		errs = append(errs, fmt.Errorf("meeting: config: MinResyncInterval %v is negative", c.MinResyncInterval))
-	}
 	if c.InviteResults < 0 {
 		errs = append(errs, fmt.Errorf("meeting: config: InviteResults %d is negative", c.InviteResults))
 	}
@@ -67,9 +56,6 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.MinResyncInterval == 0 {
-		c.MinResyncInterval = DefaultMinResyncInterval
-	}
 	if c.InviteResults == 0 {
 		c.InviteResults = DefaultInviteResults
 	}

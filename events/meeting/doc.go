@@ -29,8 +29,8 @@
 // baseline; after that, a delta whose version is not above the last one is
 // dropped (Stats.Duplicate when equal, Stats.Stale when lower), and one
 // that skips versions is applied — it is newer than anything held — but
-// counted in Stats.Gaps and followed by one Config.Resync call, at most one
-// per Config.MinResyncInterval. Gaps matter only for types built from
+// counted in Stats.Gaps and followed by a Config.Resync call, which the
+// session rate-limits (connector.Config.MinResyncInterval). Gaps matter only for types built from
 // deltas (participants, attendees, waiting room, net conditions);
 // ConfDynamicInfoNotify and SpeakerChangeNotify carry their whole state in
 // every push, whatever msgMode says, and are replaced.

@@ -29,8 +29,6 @@ type State struct {
 	pending   [nKinds]bool  // waiting for the type's fresh snapshot after a resubscribe
 	baseline  [nKinds]*view // the picture before the outage, diffed with that snapshot
 	started   bool          // any event has been applied
-	askedOnce bool
-	lastAsk   time.Time
 
 	stats struct {
 		applied, stale, duplicate, gaps, requested, suppressed, ignored atomic.Uint64
@@ -51,8 +49,8 @@ type Stats struct {
 	Gaps uint64 `json:"gaps"`
 	// ResyncsRequested counts Resync calls that were taken.
 	ResyncsRequested uint64 `json:"resyncsRequested"`
-	// ResyncsSuppressed counts gaps that did not call Resync because of
-	// MinResyncInterval, and Resync calls that were refused.
+	// ResyncsSuppressed counts Resync calls that were refused (the
+	// session's rate limit).
 	ResyncsSuppressed uint64 `json:"resyncsSuppressed"`
 	// Ignored pushes are of a type the state does not model (captions,
 	// interpretation groups, unknown actions) or of another meeting.
@@ -238,18 +236,12 @@ func (s *State) handlePush(p *events.Push) {
 	}
 }
 
-// askResync calls Config.Resync unless it was called less than
-// MinResyncInterval ago: the first request already makes the session
-// reconnect, and every snapshot it brings repairs all gaps at once.
+// askResync calls Config.Resync. The session it reaches rate-limits the
+// requests: the first already makes it reconnect, and the snapshots it
+// brings repair every gap at once.
 func (s *State) askResync(reason string) {
 	if s.cfg.Resync == nil {
 		s.log.Warn("meeting: version gap, no Resync configured", "reason", reason)
-		return
-	}
-	now := s.cfg.Clock.Now()
-	if s.askedOnce && now.Sub(s.lastAsk) < s.cfg.MinResyncInterval {
-		s.stats.suppressed.Add(1)
-		s.log.Debug("meeting: resync suppressed", "reason", reason, "since", now.Sub(s.lastAsk))
 		return
 	}
 	if !s.cfg.Resync("meeting: version gap: " + reason) {
@@ -257,7 +249,6 @@ func (s *State) askResync(reason string) {
 		s.log.Debug("meeting: resync refused by the session", "reason", reason)
 		return
 	}
-	s.askedOnce, s.lastAsk = true, now
 	s.stats.requested.Add(1)
 	s.log.Warn("meeting: version gap, resync requested", "reason", reason)
 }

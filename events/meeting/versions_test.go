@@ -143,9 +143,9 @@ func TestVersions(t *testing.T) {
 	}
 }
 
-// TestGapResync checks that a skipped version asks for exactly one
-// resync, that further gaps within MinResyncInterval are only counted, and
-// that the gap delta itself is applied.
+// TestGapResync checks that every skipped version asks for a resync (the
+// session rate-limits them, see connector's TestResyncIsRateLimited), that
+// the gap delta itself is applied, and that consecutive deltas ask nothing.
 func TestGapResync(t *testing.T) {
 	fc := clockAt(t0)
 	var reasons []string
@@ -162,38 +162,17 @@ func TestGapResync(t *testing.T) {
 	}
 	eq(t, "gap delta applied", roster(st.Snapshot()), []string{"A=Ann/ordinary/H", "B=Bob/ordinary/H"})
 
-	fc.Advance(meeting.DefaultMinResyncInterval - time.Millisecond)
 	apply(st, sc.delta(parts(set("A", "MUTE", "1")), 6))
-	eq(t, "calls after second gap", len(reasons), 1)
-	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 4, Gaps: 2, ResyncsRequested: 1, ResyncsSuppressed: 1})
-
-	fc.Advance(time.Millisecond)
-	apply(st, sc.delta(parts(set("B", "MUTE", "1")), 9))
-	eq(t, "calls after the interval", len(reasons), 2)
-	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 5, Gaps: 3, ResyncsRequested: 2, ResyncsSuppressed: 1})
+	eq(t, "calls after second gap", len(reasons), 2)
+	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 4, Gaps: 2, ResyncsRequested: 2})
 
 	// Consecutive deltas are no gap.
-	apply(st, sc.delta(parts(set("B", "MUTE", "0")), 10))
+	apply(st, sc.delta(parts(set("B", "MUTE", "0")), 7))
 	eq(t, "calls after a good delta", len(reasons), 2)
 }
 
-func TestGapResyncInterval(t *testing.T) {
-	fc := clockAt(t0)
-	calls := 0
-	st := meeting.New(meeting.Config{Clock: fc, MinResyncInterval: time.Minute, Resync: func(string) bool { calls++; return true }})
-	sc := newScript()
-	apply(st, sc.full(parts(join("A", "Ann", 1))), sc.delta(parts(set("A", "HAND", "1")), 1))
-	apply(st, sc.delta(parts(set("A", "HAND", "0")), 3))
-	fc.Advance(30 * time.Second)
-	apply(st, sc.delta(parts(set("A", "HAND", "1")), 5))
-	eq(t, "calls within a minute", calls, 1)
-	fc.Advance(30 * time.Second)
-	apply(st, sc.delta(parts(set("A", "HAND", "0")), 7))
-	eq(t, "calls after a minute", calls, 2)
-}
-
-// TestGapResyncRefused: a request the session refuses does not start the
-// interval, so the next gap asks again.
+// TestGapResyncRefused: a request the session refuses (its rate limit) is
+// counted as suppressed, and the next gap asks again.
 func TestGapResyncRefused(t *testing.T) {
 	calls, take := 0, false
 	st := meeting.New(meeting.Config{Clock: clockAt(t0), Resync: func(string) bool { calls++; return take }})
@@ -203,6 +182,6 @@ func TestGapResyncRefused(t *testing.T) {
 	take = true
 	apply(st, sc.delta(parts(set("A", "HAND", "1")), 5))
 	apply(st, sc.delta(parts(set("A", "HAND", "0")), 7))
-	eq(t, "calls", calls, 2)
-	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 5, Gaps: 3, ResyncsRequested: 1, ResyncsSuppressed: 2})
+	eq(t, "calls", calls, 3)
+	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 5, Gaps: 3, ResyncsRequested: 2, ResyncsSuppressed: 1})
 }

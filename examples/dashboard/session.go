@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/confwatch/confwatch/connector"
@@ -121,14 +122,16 @@ func watch(ctx context.Context, t target, f *feed, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sess, err := connector.New(connector.Config{ConferenceID: t.Conference, Tokens: tokens, Handler: f, Backoff: t.Backoff, Logger: log})
+	sess, err := connector.New(connector.Config{ConferenceID: t.Conference, Tokens: tokens, Backoff: t.Backoff, Logger: log,
+		// Plain text only when the API itself was given as http://.
+		AllowPlainText: strings.HasPrefix(t.API, "http://")})
 	if err != nil {
 		return err
 	}
 	f.mu.Lock()
 	f.resync = sess.Resync
 	f.mu.Unlock()
-	err = sess.Run(ctx)
+	err = sess.Run(ctx, f)
 	f.stopped(err)
 	return err
 }

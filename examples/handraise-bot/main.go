@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -93,10 +94,13 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	var sess *connector.Session
+	sess, err := connector.New(connector.Config{ConferenceID: cfg.Conference, Tokens: tokens, Logger: log, AllowPlainText: strings.HasPrefix(cfg.API, "http://")})
+	if err != nil {
+		return err
+	}
 	var state *meeting.State
 	state = meeting.New(meeting.Config{
-		Resync: func(reason string) bool { return sess.Resync(reason) },
+		Resync: sess.Resync,
 		// OnChange runs on the session's event goroutine, after the snapshot
 		// holding the change is published: printing is quick and the webhook
 		// only queues, so a slow webhook never holds up the meeting.
@@ -116,11 +120,7 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 			hook.Send(n)
 		},
 	})
-	sess, err = connector.New(connector.Config{ConferenceID: cfg.Conference, Tokens: tokens, Handler: state, Logger: log})
-	if err != nil {
-		return err
-	}
-	if err := sess.Run(ctx); err != nil && !errors.Is(err, connector.ErrMeetingEnded) && ctx.Err() == nil {
+	if err := sess.Run(ctx, state); err != nil && !errors.Is(err, connector.ErrMeetingEnded) && ctx.Err() == nil {
 		return err
 	}
 	return nil

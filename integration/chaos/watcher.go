@@ -130,11 +130,11 @@ func StartWatcher(cfg WatcherConfig) (*Watcher, error) {
 	}), events.HandlerOptions{Name: "state", Queue: 4096})
 
 	ccfg := connector.Config{
-		ConferenceID: cfg.ConferenceID,
-		Tokens:       prov,
-		Handler:      w.mux,
-		Logger:       logger,
-		Clock:        cfg.Clock,
+		AllowPlainText: true, // the suites' fakes serve plain http
+		ConferenceID:   cfg.ConferenceID,
+		Tokens:         prov,
+		Logger:         logger,
+		Clock:          cfg.Clock,
 	}
 	if cfg.Session != nil {
 		cfg.Session(&ccfg)
@@ -148,7 +148,7 @@ func StartWatcher(cfg WatcherConfig) (*Watcher, error) {
 	w.cancel = cancel
 	go func() {
 		defer close(w.done)
-		w.err = w.Session.Run(ctx)
+		w.err = w.Session.Run(ctx, w.mux)
 	}()
 	return w, nil
 }

@@ -125,13 +125,14 @@ func Connect(ctx context.Context, src Source, kind Kind, cc ClientConfig) (*Floo
 			return fail(err)
 		}
 		c.sess, err = connector.New(connector.Config{
-			ConferenceID: src.confID(), Tokens: ts, Types: floodTypes, Handler: h, Queue: cc.Queue,
+			AllowPlainText: true,
+			ConferenceID:   src.confID(), Tokens: ts, Types: floodTypes, Queue: cc.Queue,
 			ReadBufferSize: cc.BufferSize, WriteBufferSize: cc.BufferSize,
 		})
 		if err != nil {
 			return fail(fmt.Errorf("scenario: connect: %w", err))
 		}
-		c.start(func() { c.runErr = c.sess.Run(cctx) })
+		c.start(func() { c.runErr = c.sess.Run(cctx, h) })
 	default:
 		return fail(fmt.Errorf("scenario: connect: unknown kind %q", kind))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -46,9 +47,9 @@ type fleetSpec struct {
 	n      int
 	tgt    target
 	tokens *token.Client
-	// config returns session i's configuration; ConferenceID and Tokens
-	// are filled in by the fleet.
-	config func(i int) connector.Config
+	// config returns session i's configuration and handler; ConferenceID
+	// and Tokens are filled in by the fleet.
+	config func(i int) (connector.Config, events.Handler)
 	// wrapTokens, if set, wraps each session's token.Provider.
 	wrapTokens func(connector.TokenSource) connector.TokenSource
 	// concurrency bounds the sessions that are connecting at once during
@@ -60,6 +61,7 @@ type fleetSpec struct {
 // goroutine.
 type fleet struct {
 	sessions []*connector.Session
+	handlers []events.Handler
 	start    time.Time
 	// subscribedAt[i] is when session i first reached StateSubscribed
 	// (unix ns), or 0.
@@ -81,6 +83,7 @@ type fleet struct {
 func startFleet(ctx context.Context, spec fleetSpec) (*fleet, error) {
 	f := &fleet{
 		sessions:     make([]*connector.Session, spec.n),
+		handlers:     make([]events.Handler, spec.n),
 		subscribedAt: make([]atomic.Int64, spec.n),
 		allUp:        make(chan struct{}),
 	}
@@ -91,7 +94,8 @@ func startFleet(ctx context.Context, spec fleetSpec) (*fleet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenario: fleet: %w", err)
 		}
-		cfg := spec.config(i)
+		cfg, h := spec.config(i)
+		f.handlers[i] = h
 		cfg.ConferenceID, cfg.Tokens = spec.tgt.confID, prov
 		if spec.wrapTokens != nil {
 			cfg.Tokens = spec.wrapTokens(prov)
@@ -129,7 +133,7 @@ func (f *fleet) ramp(concurrency int) {
 		f.wg.Add(2)
 		go func() {
 			defer f.wg.Done()
-			err := s.Run(f.ctx)
+			err := s.Run(f.ctx, f.handlers[i])
 			if f.ctx.Err() == nil {
 				f.gaveUp.Add(1)
 				f.errMu.Lock()

@@ -187,14 +187,14 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 		if err != nil {
 			return row, err
 		}
-		sess, err = connector.New(connector.Config{ConferenceID: srv.ConferenceID(), Tokens: prov, Handler: mux, Types: []string{events.ActionParticipants}})
+		sess, err = connector.New(connector.Config{ConferenceID: srv.ConferenceID(), Tokens: prov, Types: []string{events.ActionParticipants}, AllowPlainText: true})
 		if err != nil {
 			return row, err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sess.Run(rctx)
+			sess.Run(rctx, mux)
 		}()
 		stop = func() {
 			cancel()

@@ -152,7 +152,7 @@ func measureMemory(ctx context.Context, r *remoteFake, tgt target, variant strin
 	default:
 		f, err := startFleet(ctx, fleetSpec{
 			n: n, tgt: tgt, tokens: tc, concurrency: 100,
-			config: func(int) connector.Config {
+			config: func(int) (connector.Config, events.Handler) {
 				h := events.Handler(shared)
 				if variant == VariantSessionMux {
 					m := events.NewMux(events.MuxConfig{})
@@ -162,7 +162,7 @@ func measureMemory(ctx context.Context, r *remoteFake, tgt target, variant strin
 					ownMu.Unlock()
 					h = m
 				}
-				return connector.Config{Handler: h, ReadBufferSize: buf, WriteBufferSize: buf}
+				return connector.Config{ReadBufferSize: buf, WriteBufferSize: buf, AllowPlainText: true}, h
 			},
 			wrapTokens: func(ts connector.TokenSource) connector.TokenSource {
 				if variant == VariantNoMaintain {

@@ -72,7 +72,8 @@ func Recovery(ctx context.Context, o Options) (*RecoveryResult, error) {
 		}
 	})
 	sess, err := connector.New(connector.Config{
-		ConferenceID: srv.ConferenceID(), Tokens: prov, Handler: h,
+		AllowPlainText: true,
+		ConferenceID:   srv.ConferenceID(), Tokens: prov,
 		Backoff: connector.Backoff{Initial: RecoveryDelay, Multiplier: 1, Jitter: connector.NoJitter},
 	})
 	if err != nil {
@@ -80,7 +81,7 @@ func Recovery(ctx context.Context, o Options) (*RecoveryResult, error) {
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(rctx) }()
+	go func() { runErr <- sess.Run(rctx, h) }()
 	stop := func() error {
 		cancel()
 		err := <-runErr

@@ -78,8 +78,8 @@ func Scale(ctx context.Context, o Options) (*ScaleResult, error) {
 	f, err := startFleet(ctx, fleetSpec{
 		n: n, tgt: target{api: r.URL(), confID: r.ConferenceID(), password: r.Password()},
 		tokens: tc, concurrency: ScaleRamp,
-		config: func(int) connector.Config {
-			return connector.Config{Handler: shared, HeartbeatInterval: hb, ReadBufferSize: buf, WriteBufferSize: buf}
+		config: func(int) (connector.Config, events.Handler) {
+			return connector.Config{HeartbeatInterval: hb, ReadBufferSize: buf, WriteBufferSize: buf, AllowPlainText: true}, shared
 		},
 	})
 	if err != nil {

@@ -180,15 +180,15 @@ func stormRound(ctx context.Context, o Options, r *remoteFake, proxy *countingPr
 	f, err := startFleet(ctx, fleetSpec{
 		n: n, tgt: target{api: proxy.URL(), confID: r.ConferenceID(), password: r.Password()},
 		tokens: tc, concurrency: 100,
-		config: func(i int) connector.Config {
-			return connector.Config{ReadBufferSize: MemoryBufferSize, WriteBufferSize: MemoryBufferSize,
-				Handler: events.HandlerFunc(func(_ context.Context, e events.Event) {
+		config: func(i int) (connector.Config, events.Handler) {
+			return connector.Config{ReadBufferSize: MemoryBufferSize, WriteBufferSize: MemoryBufferSize, AllowPlainText: true},
+				events.HandlerFunc(func(_ context.Context, e events.Event) {
 					if rs, ok := e.(*events.Resubscribed); ok && back[i].CompareAndSwap(0, rs.BlindTo.UnixNano()) {
 						if nBack.Add(1) == int64(n) {
 							close(allBack)
 						}
 					}
-				})}
+				})
 		},
 	})
 	if err != nil {
