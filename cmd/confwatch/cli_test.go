@@ -362,3 +362,53 @@ func TestStateOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileNamesCannotDriveTheTerminal: display names and the title are
+// set by participants; printed for a person (tail --format pretty, state)
+// they carry no escape sequence, bell or newline, while the NDJSON output
+// keeps them intact, JSON-escaped.
+func TestHostileNamesCannotDriveTheTerminal(t *testing.T) {
+	evil := "Mallory\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07\nINJECTED\u202e"
+	f := newFake(t, fakemeeting.Config{Title: "Board \x1b[31mred\x1b[0m", Participants: []fakemeeting.Person{{Name: evil, Hand: true}}})
+	env := []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}
+	cases := map[string][]string{
+		"tail pretty": {"tail", "--conference", f.ConferenceID(), "--api", f.URL(), "--format", "pretty"},
+		"state once":  {"state", "--conference", f.ConferenceID(), "--api", f.URL(), "--once"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := start(t, env, args...)
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(p.stdout.String(), "Mallory") && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if name == "tail pretty" {
+				p.cmd.Process.Signal(os.Interrupt)
+			}
+			p.exit(t)
+			out := p.stdout.String()
+			if !strings.Contains(out, "Mallory") {
+				t.Fatalf("the name was not printed:\n%s\nstderr:\n%s", out, p.stderr.String())
+			}
+			if strings.ContainsAny(out, "\x1b\x07\u202e") {
+				t.Errorf("terminal control characters reached stdout: %q", out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "INJECTED") {
+					t.Errorf("a name started a line of its own: %q", l)
+				}
+			}
+		})
+	}
+	// NDJSON is already safe: the name arrives whole, escaped.
+	p := start(t, env, "tail", "--conference", f.ConferenceID(), "--api", f.URL())
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.stdout.String(), "Mallory") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	p.exit(t)
+	if out := p.stdout.String(); !strings.Contains(out, `Mallory\u001b]0;pwned\u0007`) {
+		t.Errorf("NDJSON lost or mangled the name:\n%.2000s", out)
+	}
+}

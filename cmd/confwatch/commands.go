@@ -137,7 +137,7 @@ func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger
 		played <- demo.Play(pctx, srv, speed, func(what string) { log.Info("demo: " + what) })
 	}()
 	types, _ := w.types()
-	t := target{conference: srv.ConferenceID(), tokens: prov}
+	t := target{conference: srv.ConferenceID(), tokens: prov, plainText: isPlain(srv.URL())}
 	err = watch(ctx, t, w, log, sink{printer: newPrinter(e.stdout, w.format == "pretty", t.conference, types)})
 	cancel()
 	if perr := <-played; perr != nil && pctx.Err() == nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/scrub"
 	"github.com/confwatch/confwatch/events/meeting"
 )
 
@@ -103,7 +104,7 @@ func (p *printer) emit(l Line, pretty func() string) {
 	defer p.mu.Unlock()
 	if p.pretty {
 		t, _ := time.Parse(time.RFC3339, l.Time)
-		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), l.Kind, pretty())
+		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), l.Kind, terminal(pretty()))
 	} else {
 		b, err := json.Marshal(l)
 		if err != nil {
@@ -114,6 +115,16 @@ func (p *printer) emit(l Line, pretty func() string) {
 	}
 	p.w.Flush()
 }
+
+// maxLine bounds one human-readable line.
+const maxLine = 4096
+
+// terminal makes text that participants control (display names, titles,
+// close reasons) safe to print on a terminal: escape sequences, bells,
+// newlines and bidi or zero-width controls become spaces, so no name can
+// retitle the window, clear the screen or write the clipboard (OSC 52).
+// NDJSON needs none of this: JSON escapes control characters.
+func terminal(s string) string { return scrub.Printable(s, maxLine) }
 
 // prettyPush summarises a push on one line. names remembers participants'
 // names, since deltas carry only what changed.

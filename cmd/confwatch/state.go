@@ -127,14 +127,14 @@ func renderTable(w io.Writer, s *meeting.Snapshot) {
 		conn = "reconnecting…"
 	}
 	fmt.Fprintf(w, "%s  (%s)  state=%s mode=%s  locked=%t recording=%t  participants=%d  [%s]\n",
-		s.Title, s.ConferenceID, s.Status.State, s.Status.Mode, s.Status.Locked, s.Status.Recording, len(s.Participants), conn)
+		terminal(s.Title), terminal(s.ConferenceID), s.Status.State, s.Status.Mode, s.Status.Locked, s.Status.Recording, len(s.Participants), conn)
 	var speakers []string
 	for _, sp := range s.Speakers {
 		name := sp.PID
 		if p, ok := s.Participant(sp.PID); ok && p.Name != "" {
 			name = p.Name
 		}
-		speakers = append(speakers, name)
+		speakers = append(speakers, terminal(name))
 	}
 	if len(speakers) == 0 {
 		speakers = []string{"nobody"}
@@ -143,7 +143,7 @@ func renderTable(w io.Writer, s *meeting.Snapshot) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tHAND\tMUTED\tSHARING\tVIDEO\tSPEAKING")
 	for _, p := range s.Participants {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Role, yes(p.HandRaised, "✋"), yes(p.Muted, "muted"),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", terminal(p.Name), p.Role, yes(p.HandRaised, "✋"), yes(p.Muted, "muted"),
 			yes(p.Sharing, "sharing"), yes(p.Video, "video"), yes(p.Speaking, "🔊"))
 	}
 	tw.Flush()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
@@ -20,6 +21,9 @@ type target struct {
 	conference string
 	tokens     *token.Provider
 	roots      *x509.CertPool // nil = system roots
+	// plainText allows a ws:// socket: only when the API itself was given
+	// as plain http, never as a downgrade of an https API.
+	plainText bool
 }
 
 // liveTarget builds the credential chain for tail and state from flags and
@@ -41,7 +45,12 @@ func liveTarget(w *watchFlags, e env, log *slog.Logger) (target, error) {
 	if err != nil {
 		return target{}, &usageError{err.Error()}
 	}
-	return target{conference: w.conference, tokens: prov, roots: roots}, nil
+	return target{conference: w.conference, tokens: prov, roots: roots, plainText: isPlain(w.api)}, nil
+}
+
+// isPlain reports an http:// API base URL.
+func isPlain(api string) bool {
+	return len(api) >= 7 && strings.EqualFold(api[:7], "http://")
 }
 
 // sink is what a command does with the stream: print it (tail, demo) or
@@ -60,11 +69,27 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 	if err != nil {
 		return err
 	}
+	var tlsConfig *tls.Config
+	if t.roots != nil {
+		tlsConfig = &tls.Config{RootCAs: t.roots, MinVersion: tls.VersionTLS12}
+	}
+	sess, err := connector.New(connector.Config{
+		ConferenceID:      t.conference,
+		Tokens:            t.tokens,
+		Types:             types,
+		HeartbeatInterval: w.heartbeat,
+		ReadTimeout:       w.readTimeout,
+		TLSConfig:         tlsConfig,
+		AllowPlainText:    t.plainText,
+		Logger:            log,
+	})
+	if err != nil {
+		return &usageError{err.Error()}
+	}
 	mux := events.NewMux(events.MuxConfig{Logger: log})
-	var sess *connector.Session
 	state := meeting.New(meeting.Config{
 		Logger: log,
-		Resync: func(reason string) bool { return sess.Resync(reason) },
+		Resync: sess.Resync,
 		OnChange: func(c meeting.Change) {
 			if out.printer != nil && w.semantic {
 				out.printer.change(c)
@@ -78,25 +103,7 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 		}
 		report(log, out.printer, w.semantic, e)
 	}), events.HandlerOptions{Name: "confwatch", Queue: 4096})
-
-	var tlsConfig *tls.Config
-	if t.roots != nil {
-		tlsConfig = &tls.Config{RootCAs: t.roots, MinVersion: tls.VersionTLS12}
-	}
-	sess, err = connector.New(connector.Config{
-		ConferenceID:      t.conference,
-		Tokens:            t.tokens,
-		Types:             types,
-		Handler:           mux,
-		HeartbeatInterval: w.heartbeat,
-		ReadTimeout:       w.readTimeout,
-		TLSConfig:         tlsConfig,
-		Logger:            log,
-	})
-	if err != nil {
-		return &usageError{err.Error()}
-	}
-	runErr := sess.Run(ctx)
+	runErr := sess.Run(ctx, mux)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if err := mux.Close(cctx); err != nil {
