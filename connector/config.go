@@ -172,6 +172,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("ConferenceID is required"))
 	}
 	if c.Tokens == nil {
+		//lint:ignore ST1005 each problem starts with the field it is about; the joined error has the "connector: " prefix
 		errs = append(errs, errors.New("Tokens is required"))
 	}
 	if c.HeartbeatInterval < 0 || c.HeartbeatInterval >= MaxHeartbeatInterval {
@@ -202,6 +203,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("Backoff.Initial must not exceed Backoff.Max"))
 	}
 	if c.Queue < 0 || c.ReadLimit < 0 || c.ReadBufferSize < 0 || c.WriteBufferSize < 0 || c.MaxMissedHeartbeats < 0 {
+		//lint:ignore ST1005 each problem starts with the field it is about, as above
 		errs = append(errs, errors.New("Queue, ReadLimit, buffer sizes and MaxMissedHeartbeats must not be negative"))
 	}
 	if d := c.withDefaults(); c.HeartbeatInterval >= 0 && c.ReadTimeout >= 0 && d.ReadTimeout <= d.HeartbeatInterval {

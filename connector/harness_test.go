@@ -3,7 +3,6 @@ package connector_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -60,7 +59,6 @@ func (r *recorder) count(f func(events.Event) bool) int {
 
 func isResubscribed(e events.Event) bool { _, ok := e.(*events.Resubscribed); return ok }
 func isSubscribed(e events.Event) bool   { _, ok := e.(*events.Subscribed); return ok }
-func isDisconnected(e events.Event) bool { _, ok := e.(*events.Disconnected); return ok }
 
 // logBuffer is a concurrency-safe slog sink.
 type logBuffer struct {
@@ -214,8 +212,6 @@ func (h *harness) eventually(what string, cond func() bool) {
 	}
 }
 
-func (h *harness) subscribedCount() int64 { return h.sess.Stats().Subscribes }
-
 // waitSubscribed waits until the session has had n successful Subscribes
 // and is subscribed now.
 func (h *harness) waitSubscribed(n int64) {
@@ -231,7 +227,5 @@ func ctxTimeout(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
