@@ -29,9 +29,10 @@ endef
 
 .PHONY: test browser vet workspace lint graph unit cyclo modules fuzz bench-quick bench
 
-# test is what CI runs (.ci/run): the browser the dashboard test drives,
-# formatting, vet and staticcheck in every module, the module graph a
-# library user gets, then every module's tests with the race detector.
+# test is what CI runs (.ci/run): the browser the dashboard test drives;
+# formatting, tidy go.mod files, vet and staticcheck in every module; the
+# module graph a library user gets; then every module's tests with the
+# race detector.
 test: browser vet lint graph unit
 
 # browser installs Debian's chromium when missing (as root), or stops with a
@@ -42,7 +43,7 @@ browser:
 vet: workspace
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: files need formatting:"; echo "$$unformatted"; exit 1; fi
-	$(call each,$(GO) vet ./...)
+	$(call each,$(GO) mod tidy -diff && $(GO) vet ./...)
 
 # workspace checks that go.work uses every module, so that commands run
 # from the root (go run ./cmd/confwatch, go test ./examples/...) find it.
