@@ -180,6 +180,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("ConferenceID is required"))
 	}
 	if c.Tokens == nil {
+		//lint:ignore ST1005 each problem starts with the field it is about; the joined error has the "connector: " prefix
 		errs = append(errs, errors.New("Tokens is required"))
 	} else if ids, ok := c.Tokens.(interface{ ConferenceID() string }); ok && c.ConferenceID != "" && ids.ConferenceID() != "" && ids.ConferenceID() != c.ConferenceID {
 		errs = append(errs, fmt.Errorf("ConferenceID %q differs from the token source's %q: its tokens would be refused", c.ConferenceID, ids.ConferenceID()))
@@ -187,6 +188,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.durationProblems()...)
 	errs = append(errs, c.Backoff.problems()...)
 	if c.Queue < 0 || c.QueueBytes < 0 || c.ReadLimit < 0 || c.ReadBufferSize < 0 || c.WriteBufferSize < 0 || c.MaxMissedHeartbeats < 0 {
+		//lint:ignore ST1005 each problem starts with the field it is about, as above
 		errs = append(errs, errors.New("Queue, QueueBytes, ReadLimit, buffer sizes and MaxMissedHeartbeats must not be negative"))
 	}
 	if len(errs) == 0 {

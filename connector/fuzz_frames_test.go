@@ -112,8 +112,8 @@ func (t *fzTokens) Invalidate(*token.Control) {}
 
 // fzRun plays frames to a fresh session whose handler is h, waits until
 // done reports the outcome the test needs (or Run returns), stops the
-// session and returns Run's error, its stats and its logs.
-func (s *fzServer) fzRun(t *testing.T, sc fzScript, h events.Handler, done func(connector.Stats) bool) (error, connector.Stats, string) {
+// session and returns its stats, its logs and Run's error.
+func (s *fzServer) fzRun(t *testing.T, sc fzScript, h events.Handler, done func(connector.Stats) bool) (connector.Stats, string, error) {
 	id := fmt.Sprintf("s%d", s.next.Add(1))
 	s.mu.Lock()
 	s.scripts[id] = sc
@@ -178,7 +178,7 @@ loop:
 			t.Fatalf("secret %q leaked:\n%s", secret, out)
 		}
 	}
-	return rerr, st, out
+	return st, out, rerr
 }
 
 type lockedWriter struct {

@@ -46,7 +46,7 @@ func FuzzSubscribeReply(f *testing.F) {
 		frames := [][]byte{reply, next}
 		want, ended := expectation(frames)
 		lc := &lifecycleLog{}
-		err, st, logs := s.fzRun(t, fzScript{frames: frames, closeAfter: true}, lc,
+		st, logs, err := s.fzRun(t, fzScript{frames: frames, closeAfter: true}, lc,
 			func(st connector.Stats) bool { return attempts(st) > 0 })
 		switch {
 		case ended:
@@ -100,7 +100,7 @@ func FuzzPushFrames(f *testing.F) {
 			}
 		})
 		_, ended := expectation([][]byte{fzOKReply, frame})
-		err, st, logs := s.fzRun(t, fzScript{frames: [][]byte{fzOKReply, frame, frame, marker}}, h, func(connector.Stats) bool {
+		st, logs, err := s.fzRun(t, fzScript{frames: [][]byte{fzOKReply, frame, frame, marker}}, h, func(connector.Stats) bool {
 			select {
 			case <-seen:
 				return true

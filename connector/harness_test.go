@@ -3,7 +3,6 @@ package connector_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -222,8 +221,6 @@ func (h *harness) eventually(what string, cond func() bool) {
 	}
 }
 
-func (h *harness) subscribedCount() int64 { return h.sess.Stats().Subscribes }
-
 // waitSubscribed waits until the session has had n successful Subscribes
 // and is subscribed now.
 func (h *harness) waitSubscribed(n int64) {
@@ -239,7 +236,5 @@ func ctxTimeout(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -36,6 +36,7 @@ func (c ProviderConfig) Validate() error {
 		errs = append(errs, errors.New("ConferenceID is empty"))
 	}
 	if c.Password.IsZero() && c.ControlToken.IsZero() {
+		//lint:ignore ST1005 each problem starts with the field it is about; NewProvider adds the "token: " prefix
 		errs = append(errs, errors.New("Password or ControlToken is needed"))
 	}
 	if f := c.RefreshFraction; math.IsNaN(f) || f < 0 || f >= 1 {

@@ -9,9 +9,7 @@
 // that no ws token was ever presented twice and that no goroutine leaked.
 // The fault matrix is in RELIABILITY.md at the repository root.
 //
-// The package's non-test code is what the soak and secrets suites share
-// with it: Watcher wires a token chain, a connector session, an
-// events.Mux and a meeting.State exactly as cmd/confwatch's watch does,
-// and Diff compares a meeting snapshot with the fake's view. It imports
-// no fault-injection library; toxiproxy is used by the tests only.
+// The package holds only tests. The pipeline they drive and the
+// comparison with the fake's view live in integration/internal/pipeline,
+// shared with the soak and secrets suites; toxiproxy is used here only.
 package chaos

@@ -19,8 +19,8 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
-	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/integration/internal/pipeline"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -65,7 +65,7 @@ type rig struct {
 	api, ws *toxiproxy.Proxy
 	wsAddr  string
 	logs    *logBuffer
-	w       *chaos.Watcher
+	w       *pipeline.Watcher
 	opts    rigOpts
 	rng     *rand.Rand
 	// inferred counts the state's changes marked Inferred: learnt from
@@ -145,7 +145,7 @@ func (r *rig) start() {
 	r.t.Helper()
 	fakeAddr := strings.TrimPrefix(r.fake.URL(), "http://")
 	var d net.Dialer
-	w, err := chaos.StartWatcher(chaos.WatcherConfig{
+	w, err := pipeline.StartWatcher(pipeline.WatcherConfig{
 		APIBase:      "http://" + r.api.Listen,
 		ConferenceID: r.fake.ConferenceID(),
 		Password:     token.NewSecret(r.fake.HostPassword()),
@@ -235,7 +235,7 @@ func (r *rig) converge() {
 	r.t.Helper()
 	deadline := time.Now().Add(waitLong)
 	for {
-		diff := chaos.Diff(r.fake.View(), r.w.State.Snapshot())
+		diff := pipeline.Diff(r.fake.View(), r.w.State.Snapshot())
 		if len(diff) == 0 && r.w.Subscribed() {
 			return
 		}

@@ -33,12 +33,6 @@ var NotifyTypes = []string{
 	RealTimeSubtitleNotify, InterpreterGroupNotify,
 }
 
-// fullStateTypes are pushed as whole state (msgMode 0, version = ms) every
-// time they change, never as deltas.
-func fullStateType(action string) bool {
-	return action == ConfBasicInfoNotify || action == ConfDynamicInfoNotify || action == SpeakerChangeNotify
-}
-
 const (
 	modeFull  = 0
 	modeDelta = 1

@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confwatch/confwatch/integration/loadtest/scenario"
+	"github.com/confwatch/confwatch/integration/loadtest/internal/scenario"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

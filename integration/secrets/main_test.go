@@ -18,7 +18,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "confwatch")
-	if out, err := exec.Command("go", "build", "-o", binary, "github.com/confwatch/confwatch/cmd/confwatch").CombinedOutput(); err != nil {
+	// Built in its own module's directory, so that it builds with the
+	// repository's go.work and with GOWORK=off alike.
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Dir = "../../cmd/confwatch"
+	if out, err := build.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		panic("building confwatch: " + err.Error() + "\n" + string(out))
 	}

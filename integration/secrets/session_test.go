@@ -11,8 +11,8 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/integration/internal/pipeline"
 	"github.com/confwatch/confwatch/internal/demo"
 	"github.com/confwatch/confwatch/token"
 )
@@ -43,9 +43,9 @@ func tap(a *audit) events.Handler {
 }
 
 // watch starts a Watcher on fake whose logs, events and values feed a.
-func watch(t *testing.T, a *audit, fake *fakemeeting.Server, password string) *chaos.Watcher {
+func watch(t *testing.T, a *audit, fake *fakemeeting.Server, password string) *pipeline.Watcher {
 	t.Helper()
-	w, err := chaos.StartWatcher(chaos.WatcherConfig{
+	w, err := pipeline.StartWatcher(pipeline.WatcherConfig{
 		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(password),
 		TokenTimeout: 5 * time.Second, Logger: a.logger("session"), Session: fast, Tap: tap(a),
 	})
@@ -57,7 +57,7 @@ func watch(t *testing.T, a *audit, fake *fakemeeting.Server, password string) *c
 }
 
 // render adds everything a caller can print about a session.
-func render(a *audit, w *chaos.Watcher) {
+func render(a *audit, w *pipeline.Watcher) {
 	st := w.Session.Stats()
 	snap := w.State.Snapshot()
 	sj, _ := json.Marshal(snap)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/connector"
-	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/integration/internal/pipeline"
 )
 
 // step is how far the fake clock moves per iteration: small against every
@@ -47,7 +47,7 @@ type driver struct {
 	t    *testing.T
 	clk  *clock.Fake
 	fake *fakemeeting.Server
-	w    *chaos.Watcher
+	w    *pipeline.Watcher
 	rng  *rand.Rand
 	logs *tailBuffer
 

@@ -15,8 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/confwatch/confwatch/clock"
-	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/integration/internal/pipeline"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -76,7 +76,7 @@ func TestSoak(t *testing.T) {
 	d.fake = fake
 	d.pids = append(d.pids, fake.View().Order...)
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	d.w, err = chaos.StartWatcher(chaos.WatcherConfig{
+	d.w, err = pipeline.StartWatcher(pipeline.WatcherConfig{
 		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()),
 		HTTPClient: fake.Client(), TokenTimeout: 10 * time.Second, Clock: clk, Logger: logger,
 	})
@@ -187,7 +187,7 @@ func (d *driver) finish() {
 	deadline := time.Now().Add(waitLong)
 	for {
 		d.settle()
-		diff := chaos.Diff(d.fake.View(), d.w.State.Snapshot())
+		diff := pipeline.Diff(d.fake.View(), d.w.State.Snapshot())
 		if len(diff) == 0 && d.w.Subscribed() && d.idle() {
 			return
 		}

@@ -1,4 +1,4 @@
-package chaos
+package pipeline
 
 import (
 	"context"
@@ -169,7 +169,7 @@ func (w *Watcher) Stop(timeout time.Duration) error {
 	select {
 	case <-w.done:
 	case <-t.C:
-		return fmt.Errorf("chaos: Run did not return within %v of the cancel", timeout)
+		return fmt.Errorf("pipeline: stop: Run did not return within %v of the cancel", timeout)
 	}
 	merr := w.closeMux(timeout)
 	w.Client.CloseIdleConnections()

@@ -10,7 +10,7 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/integration/loadtest/scenario"
+	"github.com/confwatch/confwatch/integration/loadtest/internal/scenario"
 )
 
 // recorded holds frames captured once from the fake, shared by the

@@ -12,7 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/confwatch/confwatch/integration/loadtest/scenario"
+	"github.com/confwatch/confwatch/integration/loadtest/internal/scenario"
 )
 
 // serveEnv, when set to "1", makes the test binary serve a fake meeting

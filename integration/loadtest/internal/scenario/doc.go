@@ -3,7 +3,7 @@
 // latency, each run against integration/fakemeeting over loopback.
 //
 // The load command (integration/loadtest) and the quick test and
-// benchmarks of integration/bench share this code, so that what CI checks
+// benchmarks of integration/loadtest/bench share this code, so that what CI checks
 // is what BENCHMARKS.md reports.
 //
 // Scenarios that must not count the fake's own costs (throughput

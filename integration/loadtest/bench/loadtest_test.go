@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confwatch/confwatch/integration/loadtest/scenario"
+	"github.com/confwatch/confwatch/integration/loadtest/internal/scenario"
 )
 
 // TestLoadtestQuick runs the quick mode of the throughput, memory,

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/integration/loadtest/scenario"
+	"github.com/confwatch/confwatch/integration/loadtest/internal/scenario"
 )
 
 // benchFlood sends b.N pushes from src to one client of each kind and

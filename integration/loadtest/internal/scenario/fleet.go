@@ -193,17 +193,6 @@ func (f *fleet) waitAllUp(ctx context.Context, timeout time.Duration) (time.Dura
 	return time.Unix(0, last).Sub(f.start), nil
 }
 
-// countState returns how many sessions are in st now.
-func (f *fleet) countState(st connector.State) int {
-	n := 0
-	for _, s := range f.sessions {
-		if cur, _ := s.State(); cur == st {
-			n++
-		}
-	}
-	return n
-}
-
 // stats sums the sessions' counters.
 func (f *fleet) stats() connector.Stats {
 	var sum connector.Stats

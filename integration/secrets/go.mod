@@ -1,0 +1,15 @@
+module github.com/confwatch/confwatch/integration/secrets
+
+go 1.26.0
+
+require (
+	github.com/confwatch/confwatch v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
+)
+
+replace github.com/confwatch/confwatch => ../..
