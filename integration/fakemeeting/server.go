@@ -1,23 +1,18 @@
 package fakemeeting
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	crand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"math/big"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,8 +73,7 @@ type Server struct {
 	cfg      Config
 	clk      clock.Clock
 	log      *slog.Logger
-	ln       net.Listener
-	hs       *http.Server
+	ts       *httptest.Server
 	base     string
 	wsBase   string
 	pool     *x509.CertPool
@@ -114,7 +108,9 @@ type Server struct {
 	delay    time.Duration
 }
 
-// New starts a fake on 127.0.0.1 (a random port) and returns it.
+// New starts a fake on 127.0.0.1 (a random port) and returns it. It
+// returns an error for an invalid Config and, like httptest.NewServer,
+// panics if it cannot listen.
 func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -170,40 +166,24 @@ func New(cfg Config) (*Server, error) {
 		s.m.groups = append(s.m.groups, toWireGroup(g))
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("fakemeeting: listen: %w", err)
-	}
-	scheme, wsScheme := "http", "ws"
-	if cfg.TLS {
-		cert, pool, err := selfSigned()
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		s.pool = pool
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}})
-		scheme, wsScheme = "https", "wss"
-	}
-	s.ln = ln
-	addr := ln.Addr().String()
-	s.base = scheme + "://" + addr
-	s.wsBase = wsScheme + "://" + addr
-
 	mux := http.NewServeMux()
 	mux.HandleFunc(PathToken, s.handleToken)
 	mux.HandleFunc(PathWSToken, s.handleWSToken)
 	mux.HandleFunc(PathWS, s.handleWS)
-	s.hs = &http.Server{
-		Handler:           s.track(mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	// httptest owns the listener, the certificate (its own, for 127.0.0.1
+	// and ::1) and the serving goroutines; Close joins them.
+	s.ts = httptest.NewUnstartedServer(s.track(mux))
+	s.ts.Config.ReadHeaderTimeout = 10 * time.Second
+	s.ts.Config.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
+	if cfg.TLS {
+		s.ts.StartTLS()
+		s.pool = x509.NewCertPool()
+		s.pool.AddCert(s.ts.Certificate())
+	} else {
+		s.ts.Start()
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		_ = s.hs.Serve(ln)
-	}()
+	s.base = s.ts.URL
+	s.wsBase = "ws" + strings.TrimPrefix(s.ts.URL, "http")
 	s.log.Debug("fakemeeting: listening", "url", s.base, "conferenceID", cfg.ConferenceID)
 	return s, nil
 }
@@ -281,10 +261,14 @@ func (s *Server) Close() {
 	s.hmu.Lock()
 	s.hclosed = true
 	s.hmu.Unlock()
-	_ = s.hs.Close()
+	// Hijacked sockets are no longer httptest's: kill them ourselves. Its
+	// Close waits for active requests, so end those (a SetDelay sleep)
+	// first.
+	s.ts.CloseClientConnections()
 	for _, c := range conns {
 		c.kill()
 	}
+	s.ts.Close()
 	s.wg.Wait()
 	for _, c := range clients {
 		c.CloseIdleConnections()
@@ -537,36 +521,4 @@ func (s *Server) writeRefusal(w http.ResponseWriter, rf Refusal) {
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	writeError(w, rf.Status, rf.Code, rf.Msg)
-}
-
-// selfSigned makes a P-256 certificate for 127.0.0.1, ::1 and localhost.
-func selfSigned() (tls.Certificate, *x509.CertPool, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	serial, _ := crand.Int(crand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{Organization: []string{"fakemeeting"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }
