@@ -58,10 +58,15 @@ type conn struct {
 
 // kill closes the TCP connection without a close frame. Safe to call from
 // anywhere, any number of times, with or without s.mu held.
+//
+// The socket stops counting as live here, not when its reader has cleaned
+// up: a client that redials right after DropAll must not see its old
+// socket and its new one counted together.
 func (c *conn) kill() {
 	c.once.Do(func() {
 		close(c.done)
 		_ = c.nc.Close()
+		c.s.st.socketClosed()
 	})
 }
 
@@ -161,7 +166,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c.idle = s.clk.NewTimer(s.cfg.IdleTimeout)
 	s.conns[c] = struct{}{}
-	s.st.LiveSockets.Add(1)
+	s.st.socketOpened()
 	s.wg.Add(2)
 	s.mu.Unlock()
 	s.log.Debug("fakemeeting: socket open", "remote", c.nc.RemoteAddr().String())
@@ -180,7 +185,6 @@ func (s *Server) removeConn(c *conn) {
 		}
 	}
 	s.mu.Unlock()
-	s.st.LiveSockets.Add(-1)
 }
 
 // waitGate blocks while the server is stalled. It reports false when c
