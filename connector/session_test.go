@@ -217,7 +217,7 @@ func TestMeetingNotStartedThenStarts(t *testing.T) {
 func TestMeetingEndStopsWithoutRedial(t *testing.T) {
 	h := newHarness(t, setup{conf: fastConfig})
 	h.waitSubscribed(1)
-	if err := h.fake.End(); err != nil {
+	if err := h.fake.End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	err := h.wait()

@@ -337,7 +337,7 @@ func TestDemoScriptEndsConsistent(t *testing.T) {
 	must(t, s.fake.Rename(ids[2], "P3 renamed"))
 	must(t, s.fake.Share(ids[0], true))
 	s.converged()
-	must(t, s.fake.End())
+	must(t, s.fake.End(t.Context()))
 	select {
 	case err := <-s.done:
 		s.done <- err

@@ -1,6 +1,7 @@
 package token_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestFakeMeetingMaintain(t *testing.T) {
 	}
 
 	// The meeting ends: the next keep-alive says so and Maintain stops.
-	if err := srv.End(); err != nil {
+	if err := srv.End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	fc.AdvanceToNext()
@@ -134,7 +135,7 @@ func TestFakeMeetingErrors(t *testing.T) {
 	}{
 		{name: "wrong password", pw: func(*fakemeeting.Server) string { return "CANARYPW-wrong" }, want: token.ErrUnauthorized},
 		{name: "not started", cfg: fakemeeting.Config{NotStarted: true}, want: token.ErrNotStarted},
-		{name: "ended", setup: func(srv *fakemeeting.Server) { _ = srv.End() }, want: token.ErrMeetingEnded},
+		{name: "ended", setup: func(srv *fakemeeting.Server) { _ = srv.End(context.Background()) }, want: token.ErrMeetingEnded},
 		{name: "rate limited", setup: func(srv *fakemeeting.Server) {
 			srv.RefuseLoginWith(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 3 * time.Second})
 		}, want: token.ErrRateLimited},

@@ -181,7 +181,7 @@ func TestTailPrintsTheScriptedMeeting(t *testing.T) {
 	if err := f.Lock(true); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.End(); err != nil {
+	if err := f.End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if code := p.exit(t); code != 0 {
@@ -230,7 +230,7 @@ func TestTailEventsFilter(t *testing.T) {
 	if err := f.Speakers(); err != nil {
 		t.Fatal(err)
 	}
-	f.End()
+	f.End(t.Context())
 	p.exit(t)
 	n := 0
 	for _, l := range lines(t, p.stdout.String()) {
@@ -255,7 +255,7 @@ func TestTailSemantic(t *testing.T) {
 	}
 	pid, _ := f.JoinOne(fakemeeting.Person{Name: "Semantic Sam"})
 	f.RaiseHand(pid, true)
-	f.End()
+	f.End(t.Context())
 	p.exit(t)
 	var kinds []string
 	for _, l := range lines(t, p.stdout.String()) {

@@ -189,7 +189,7 @@ func TestConnectionFollowsTheSession(t *testing.T) {
 	if len(m.Participants) != 1 || m.Participants[0].Name != "Ann" || m.Connection.Outages != 1 {
 		t.Errorf("after the resync: %+v, want Ann alone and one outage", m)
 	}
-	must(t, r.fake.End())
+	must(t, r.fake.End(t.Context()))
 	s.until(t, "ended", func(m message) bool { return m.Connection.State == connEnded && m.Status.State == "Destroyed" })
 }
 

@@ -69,7 +69,7 @@ func playScript(t *testing.T, fake *fakemeeting.Server) {
 	_, err = fake.JoinOne(fakemeeting.Person{PID: "pid-late", Name: "Late Larry"})
 	must(err)
 	must(fake.Record(true))
-	must(fake.End())
+	must(fake.End(t.Context()))
 }
 
 func waitRun(t *testing.T, done <-chan error, logs *syncBuffer) {

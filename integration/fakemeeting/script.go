@@ -1,6 +1,7 @@
 package fakemeeting
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -318,17 +319,37 @@ func (s *Server) Start() error {
 }
 
 // End ends the meeting: ConfDynamicInfoNotify with state "Destroyed"
-// (full) to its subscribers, then every socket is closed (close frame
-// 1000 "meeting ended"). Later token and wsToken calls answer
-// MMC.111072006, upgrades are refused, and script calls return ErrEnded.
-func (s *Server) End() error {
-	return s.script(func(now time.Time) error {
+// (full) to its subscribers, then a close frame (1000 "meeting ended") to
+// every socket. Later token and wsToken calls answer MMC.111072006,
+// upgrades are refused, and script calls return ErrEnded.
+//
+// End returns once every socket open at the call has been written those
+// frames and closed: the client answered the close, or did not within a
+// second. So Close right after End drops nobody mid-ending; and when ctx
+// ends first, End returns its error but the ending goes on, and Close
+// still gives those sockets up to endGrace to finish.
+func (s *Server) End(ctx context.Context) error {
+	var gone []chan struct{}
+	err := s.script(func(now time.Time) error {
 		s.m.state = StateDestroyed
 		s.m.endTime = now
 		s.pushFullLocked(ConfDynamicInfoNotify, now)
 		for c := range s.conns {
+			c.ending = true
 			s.enqueue(c, &outFrame{kind: kindClose, code: closeEnded, reason: "meeting ended"})
+			gone = append(gone, c.gone)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, g := range gone {
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return fmt.Errorf("fakemeeting: End: %w", ctx.Err())
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package fakemeeting
 
 import (
+	"context"
 	crand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -238,8 +239,14 @@ func (s *Server) Dialer() *websocket.Dialer {
 	}
 }
 
-// Close stops the listener, drops every socket without a close frame,
-// and waits for every goroutine the server started. It is idempotent.
+// endGrace bounds how long Close lets the sockets End is closing finish:
+// the peer's close reply (gracefulWait) plus time to write what was queued.
+const endGrace = gracefulWait + time.Second
+
+// Close stops the listener and waits for every goroutine the server
+// started. Sockets that End is closing get up to endGrace to receive
+// their end frames and close normally; every other socket is dropped
+// without a close frame (as a crashed server would). It is idempotent.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -247,9 +254,13 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	conns := make([]*conn, 0, len(s.conns))
+	var ending, conns []*conn
 	for c := range s.conns {
-		conns = append(conns, c)
+		if c.ending {
+			ending = append(ending, c)
+		} else {
+			conns = append(conns, c)
+		}
 	}
 	if s.unstall != nil {
 		close(s.unstall)
@@ -266,6 +277,15 @@ func (s *Server) Close() {
 	// first.
 	s.ts.CloseClientConnections()
 	for _, c := range conns {
+		c.kill()
+	}
+	grace, cancel := context.WithTimeout(context.Background(), endGrace)
+	defer cancel()
+	for _, c := range ending {
+		select {
+		case <-c.gone:
+		case <-grace.Done():
+		}
 		c.kill()
 	}
 	s.ts.Close()

@@ -45,7 +45,8 @@ type conn struct {
 	ws    *websocket.Conn
 	nc    net.Conn
 	send  chan *outFrame
-	done  chan struct{}
+	done  chan struct{} // closed by kill
+	gone  chan struct{} // closed by the reader once c is forgotten
 	once  sync.Once
 	idle  clock.Timer
 	last  atomic.Int64 // clock time (UnixNano) of the last HeartBeat
@@ -54,6 +55,7 @@ type conn struct {
 	// guarded by s.mu
 	subs       map[string]bool
 	subscribed bool
+	ending     bool // End queued its close; Close lets it finish
 }
 
 // kill closes the TCP connection without a close frame. Safe to call from
@@ -154,13 +156,22 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		nc:    ws.NetConn(),
 		send:  make(chan *outFrame, s.cfg.SendQueue),
 		done:  make(chan struct{}),
+		gone:  make(chan struct{}),
 		start: now,
 	}
 	c.last.Store(now.UnixNano())
 
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.m.state == StateDestroyed {
+		// The meeting ended during the upgrade, after End had sent its
+		// frames to the sockets it knew: tell this one too.
+		ended := !s.closed
 		s.mu.Unlock()
+		s.st.UpgradesRefused.Add(1)
+		if ended {
+			_ = ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(closeEnded, "meeting ended"), time.Now().Add(time.Second))
+		}
 		_ = c.nc.Close()
 		return
 	}
@@ -213,6 +224,7 @@ func (s *Server) waitGate(c *conn) bool {
 func (c *conn) readLoop() {
 	s := c.s
 	defer s.wg.Done()
+	defer close(c.gone)
 	defer s.removeConn(c)
 	defer c.kill()
 	for {

@@ -355,7 +355,7 @@ func TestEnd(t *testing.T) {
 	c := srv.Client()
 	s := connect(t, srv, c, []string{"ConfDynamicInfoNotify", "ParticipantsNotify"}, -1)
 	other := connect(t, srv, c, []string{"ParticipantsNotify"}, -1)
-	if err := srv.End(); err != nil {
+	if err := srv.End(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
 	f := read(t, s.ws)

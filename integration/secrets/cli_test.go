@@ -112,7 +112,7 @@ func playTail(t *testing.T, a *audit, where string, fake *fakemeeting.Server) {
 	fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed)
 	fake.DropAll()
 	waitAnnounced(t, a, where, 3)
-	for _, err := range []error{fake.RaiseHand(pid, true), fake.Lock(true), fake.Record(true), fake.End()} {
+	for _, err := range []error{fake.RaiseHand(pid, true), fake.Lock(true), fake.Record(true), fake.End(t.Context())} {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestCLILeaksNothing(t *testing.T) {
 		subscribes(t, fake, 1)
 		fake.DropAll()
 		subscribes(t, fake, 2)
-		if err := fake.End(); err != nil {
+		if err := fake.End(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if code := c.exit(t); code != 0 {

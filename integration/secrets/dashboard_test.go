@@ -110,7 +110,7 @@ func TestDashboardLeaksNothing(t *testing.T) {
 		io.Copy(a.writer("dashboard "+path), resp.Body)
 		resp.Body.Close()
 	}
-	if err := fake.End(); err != nil {
+	if err := fake.End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	cancel()

@@ -132,7 +132,7 @@ func TestSessionLeaksNothing(t *testing.T) {
 		a.add("errors", err)
 	}
 	render(a, w)
-	if err := fake.End(); err != nil {
+	if err := fake.End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	<-w.Done()

@@ -34,7 +34,9 @@ type step struct {
 	do   func(s *fakemeeting.Server) error
 }
 
-func script() []step {
+// script is the demo; ctx bounds the final End, which waits until every
+// socket has been told the meeting ended.
+func script(ctx context.Context) []step {
 	join := func(pid, name string, video bool) func(*fakemeeting.Server) error {
 		return func(s *fakemeeting.Server) error {
 			_, err := s.Join(fakemeeting.Person{PID: pid, Name: name, Video: video})
@@ -67,7 +69,7 @@ func script() []step {
 		{66 * time.Second, "recording stops", func(s *fakemeeting.Server) error { return s.Record(false) }},
 		{70 * time.Second, "the meeting is unlocked", func(s *fakemeeting.Server) error { return s.Lock(false) }},
 		{74 * time.Second, "Meeting Room 3F leaves", func(s *fakemeeting.Server) error { return s.Leave("pid-room-3f") }},
-		{Length, "the meeting ends", func(s *fakemeeting.Server) error { return s.End() }},
+		{Length, "the meeting ends", func(s *fakemeeting.Server) error { return s.End(ctx) }},
 	}
 }
 
@@ -79,7 +81,7 @@ func Play(ctx context.Context, s *fakemeeting.Server, speed float64, note func(w
 		speed = 1
 	}
 	start := time.Now()
-	for _, st := range script() {
+	for _, st := range script(ctx) {
 		wait := time.Duration(float64(st.at)/speed) - time.Since(start)
 		if wait > 0 {
 			t := time.NewTimer(wait)

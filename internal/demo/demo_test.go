@@ -23,8 +23,8 @@ func TestPlayRunsTheWholeScript(t *testing.T) {
 	if err := Play(ctx, srv, 1000, func(what string) { steps = append(steps, what) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != len(script()) || steps[len(steps)-1] != "the meeting ends" {
-		t.Fatalf("played %d of %d steps, last %q", len(steps), len(script()), steps[len(steps)-1])
+	if len(steps) != len(script(ctx)) || steps[len(steps)-1] != "the meeting ends" {
+		t.Fatalf("played %d of %d steps, last %q", len(steps), len(script(ctx)), steps[len(steps)-1])
 	}
 	v := srv.View()
 	if v.State != "Destroyed" || v.Locked || v.Recording {
