@@ -37,7 +37,7 @@ func ExampleSession() {
 	})
 	go func() {
 		fake.WaitSubscribed(context.Background(), 1)
-		fake.End(context.Background())
+		fake.Meeting().End(context.Background())
 	}()
 	err := sess.Run(context.Background())
 	fmt.Println("ended:", errors.Is(err, connector.ErrMeetingEnded))

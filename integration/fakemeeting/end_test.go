@@ -68,7 +68,7 @@ func TestEndThenClose(t *testing.T) {
 				go func(ws *websocket.Conn) { results <- readToEnd(ws) }(s.ws)
 			}
 
-			err := srv.End(tt.ctx(t))
+			err := srv.Meeting().End(tt.ctx(t))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("End: %v, want %v", err, tt.wantErr)
 			}

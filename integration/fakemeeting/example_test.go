@@ -7,6 +7,8 @@ import (
 	"log"
 	"net/http"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 )
 
@@ -55,7 +57,7 @@ func Example() {
 
 	// (3) dial
 	url := login.Data.WsURL + fakemeeting.PathWS + "?confID=" + srv.ConferenceID() + "&tmpToken=" + wst.WebSocketToken
-	ws, _, err := srv.Dialer().Dial(url, nil)
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func Example() {
 		}
 		fmt.Println(f.Action, f.MsgMode)
 	}
-	if _, err := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"}); err != nil {
+	if _, err := srv.Meeting().JoinOne(fakemeeting.Person{Name: "Zhang Min"}); err != nil {
 		log.Fatal(err)
 	}
 	var f push

@@ -33,8 +33,9 @@ type participant struct {
 	info map[string]string
 }
 
-// meeting is the fake's own view of the meeting. Guarded by Server.mu.
-type meeting struct {
+// meetingState is the fake's own view of the meeting. Guarded by
+// Server.mu.
+type meetingState struct {
 	state     string
 	startTime time.Time
 	endTime   time.Time

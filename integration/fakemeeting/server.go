@@ -94,7 +94,7 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	rng      *rand.Rand
-	m        meeting
+	m        meetingState
 	ctl      map[string]time.Time // control token -> expiry
 	wsToks   map[string]*wsToken
 	pruned   time.Time // last pruneLocked scan
@@ -103,10 +103,13 @@ type Server struct {
 	nSubbed  int
 	versions map[string]int64
 	msgSeq   uint64
-	f        faults
+	f        faultState
 	unstall  chan struct{} // non-nil while stalled; closed on unstall
 	clients  []*http.Client
 	delay    time.Duration
+
+	meeting Meeting // the script API, handed out by Meeting
+	faults  Faults  // the fault API, handed out by Faults
 }
 
 // New starts a fake on 127.0.0.1 (a random port) and returns it. It
@@ -131,6 +134,8 @@ func New(cfg Config) (*Server, error) {
 		versions: map[string]int64{},
 		f:        newFaults(),
 	}
+	s.meeting.s = s
+	s.faults.s = s
 	s.node = s.randHex(16)
 	s.guestKey = s.randHex(48)
 	s.upgrader = websocket.Upgrader{
@@ -140,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 		CheckOrigin:     func(*http.Request) bool { return true },
 	}
 	now := s.clk.Now()
-	s.m = meeting{
+	s.m = meetingState{
 		state:   StateCreated,
 		mode:    ModeFree,
 		parts:   map[string]*participant{},
@@ -190,15 +195,8 @@ func New(cfg Config) (*Server, error) {
 }
 
 // URL is the HTTP(S) base of the REST API, e.g. "http://127.0.0.1:41234".
+// The token endpoint answers with the matching ws(s) base as data.wsURL.
 func (s *Server) URL() string { return s.base }
-
-// WSURL is the ws(s) base returned as data.wsURL by the token endpoint.
-func (s *Server) WSURL() string { return s.wsBase }
-
-// ConnURL is the full WebSocket URL for dialing with tmpToken.
-func (s *Server) ConnURL(tmpToken string) string {
-	return s.wsBase + PathWS + "?confID=" + s.cfg.ConferenceID + "&tmpToken=" + tmpToken
-}
 
 // ConferenceID is the meeting ID.
 func (s *Server) ConferenceID() string { return s.cfg.ConferenceID }
@@ -206,10 +204,12 @@ func (s *Server) ConferenceID() string { return s.cfg.ConferenceID }
 // HostPassword is the chair password that logs in.
 func (s *Server) HostPassword() string { return s.cfg.HostPassword }
 
-// CertPool trusts the fake's certificate; nil when TLS is off.
+// CertPool trusts the fake's certificate (httptest's, see Config.TLS);
+// nil when TLS is off.
 func (s *Server) CertPool() *x509.CertPool { return s.pool }
 
-// TLSConfig is a client TLS config trusting the fake; nil when TLS is off.
+// TLSConfig is a client TLS config trusting the fake, for a WebSocket
+// dialer; nil when TLS is off.
 func (s *Server) TLSConfig() *tls.Config {
 	if s.pool == nil {
 		return nil
@@ -217,7 +217,7 @@ func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12}
 }
 
-// Client returns an *http.Client that trusts the fake. Close closes its
+// Client returns a new *http.Client that trusts the fake. Close closes its
 // idle connections.
 func (s *Server) Client() *http.Client {
 	tr := &http.Transport{TLSClientConfig: s.TLSConfig(), ForceAttemptHTTP2: false}
@@ -228,16 +228,13 @@ func (s *Server) Client() *http.Client {
 	return c
 }
 
-// Dialer returns a gorilla dialer that trusts the fake, with small
-// buffers.
-func (s *Server) Dialer() *websocket.Dialer {
-	return &websocket.Dialer{
-		TLSClientConfig:  s.TLSConfig(),
-		HandshakeTimeout: 10 * time.Second,
-		ReadBufferSize:   4096,
-		WriteBufferSize:  1024,
-	}
-}
+// Meeting returns the meeting script: join, leave, mute, raise hands,
+// share, lock, record, speakers, the waiting room, captions, start, end.
+func (s *Server) Meeting() *Meeting { return &s.meeting }
+
+// Faults returns the fault knobs: refusals, drops, stalls, version gaps,
+// duplicates, reordering, malformed frames, delays.
+func (s *Server) Faults() *Faults { return &s.faults }
 
 // endGrace bounds how long Close lets the sockets End is closing finish:
 // the peer's close reply (gracefulWait) plus time to write what was queued.

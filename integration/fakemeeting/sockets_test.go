@@ -47,7 +47,7 @@ func TestSocketCount(t *testing.T) {
 				dial()
 				c := srv.Client()
 				tmp := wsToken(t, srv, c, login(t, srv, c)) // ready before the drop
-				srv.DropAll()
+				srv.Faults().DropAll()
 				mustDial(t, srv, tmp)
 				waitLive(t, srv, 1)
 			},
@@ -58,7 +58,7 @@ func TestSocketCount(t *testing.T) {
 			cfg:  fakemeeting.Config{RejectMode: fakemeeting.RejectClose},
 			run: func(t *testing.T, srv *fakemeeting.Server, _ func() *websocket.Conn) {
 				c := srv.Client()
-				srv.RefuseUpgrades(1, http.StatusServiceUnavailable)
+				srv.Faults().RefuseUpgrades(1, http.StatusServiceUnavailable)
 				if _, _, err := dial(t, srv, wsToken(t, srv, c, login(t, srv, c))); err == nil {
 					t.Fatal("refused upgrade succeeded")
 				}

@@ -165,7 +165,8 @@ type View struct {
 }
 
 // View returns a deep copy of the fake's current meeting state.
-func (s *Server) View() View {
+func (mt *Meeting) View() View {
+	s := mt.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := &s.m

@@ -410,7 +410,7 @@ func (c *conn) subscribe(f clientFrame) {
 // confControl handles ConfControl REALTIMESUBTITLE. No reply is documented
 // and the fake sends none; turning captions on or off pushes the changed
 // ConfDynamicInfoNotify (realTimeSubtitle) to its subscribers. The request
-// is recorded in View().CaptionRequests.
+// is recorded in Meeting.View().CaptionRequests.
 func (c *conn) confControl(f clientFrame) {
 	s := c.s
 	if f.Type != "REALTIMESUBTITLE" {

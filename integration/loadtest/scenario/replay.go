@@ -113,7 +113,7 @@ func RecordFrames(ctx context.Context, k int, mix fakemeeting.FloodMix) (head, f
 	}()
 	// The burst is queued when WaitSubscribed returns: flood frames follow
 	// it on the same socket, in order.
-	if _, err := srv.Flood(ctx, k, mix); err != nil {
+	if _, err := srv.Meeting().Flood(ctx, k, mix); err != nil {
 		conn.Close()
 		<-done
 		return nil, nil, fmt.Errorf("scenario: record: %w", err)
