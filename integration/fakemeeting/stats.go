@@ -2,7 +2,6 @@ package fakemeeting
 
 import (
 	"context"
-	"maps"
 	"sync/atomic"
 	"time"
 )
@@ -134,70 +133,4 @@ func (s *Server) WaitSubscribed(ctx context.Context, n int) error {
 // WaitLive waits until exactly n sockets are open (e.g. 0 after End).
 func (s *Server) WaitLive(ctx context.Context, n int) error {
 	return s.WaitFor(ctx, func(st Stats) bool { return st.LiveSockets == int64(n) })
-}
-
-// View is the fake's own view of the meeting, for comparing with what a
-// client reconstructed from the pushes.
-type View struct {
-	State     string // Schedule, Created, Destroyed
-	Mode      string // FREE, FIXED, ROLLCALL, BROADCAST
-	Locked    bool
-	Recording bool
-	// Subtitles is ConfDynamicInfoNotify realTimeSubtitle (captions on).
-	Subtitles bool
-	// Participants maps pid to its full pinfoMap.
-	Participants map[string]map[string]string
-	// Order lists participant pids in join order.
-	Order []string
-	// Speakers lists the current speakers' pids, loudest first.
-	Speakers []string
-	// WaitingRoom maps pid to its waiting-room pinfoMap.
-	WaitingRoom map[string]map[string]string
-	// Attendees lists scheduled attendees (UserUUID filled in).
-	Attendees []Attendee
-	// InviteResults maps callNumber to its last result code.
-	InviteResults map[string]string
-	// CaptionRequests lists the ConfControl REALTIMESUBTITLE frames
-	// received.
-	CaptionRequests []CaptionRequest
-	// Versions is the last delta version sent per push type.
-	Versions map[string]int64
-}
-
-// View returns a deep copy of the fake's current meeting state.
-func (mt *Meeting) View() View {
-	s := mt.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := &s.m
-	v := View{
-		State: m.state, Mode: m.mode, Locked: m.lock, Recording: m.rec, Subtitles: m.subtitle,
-		Participants:    make(map[string]map[string]string, len(m.parts)),
-		Order:           append([]string(nil), m.order...),
-		WaitingRoom:     make(map[string]map[string]string, len(m.waiting)),
-		InviteResults:   map[string]string{},
-		CaptionRequests: append([]CaptionRequest(nil), m.capReqs...),
-		Versions:        maps.Clone(s.versions),
-	}
-	for pid, p := range m.parts {
-		v.Participants[pid] = copyInfo(p.info)
-	}
-	for _, sp := range m.speakers {
-		v.Speakers = append(v.Speakers, sp.PID)
-	}
-	for pid, p := range m.waiting {
-		v.WaitingRoom[pid] = copyInfo(p.info)
-	}
-	for _, a := range m.attendees {
-		v.Attendees = append(v.Attendees, Attendee{
-			UserUUID: a.UserUUID, ParticipantID: a.ParticipantID, Name: a.Name, Phone: a.Phone,
-			AccountID: a.AccountID, Role: a.Role, Email: a.Email, SMS: a.SMS, IsMute: a.IsMute,
-			IsAutoInvite: a.IsAutoInvite, Type: a.Type, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
-			OrgID: a.OrgID, ThirdAccount: a.ThirdAccount,
-		})
-	}
-	for _, inv := range m.invites {
-		v.InviteResults[inv.CallNumber] = inv.ResultCode
-	}
-	return v
 }
