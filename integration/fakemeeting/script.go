@@ -348,7 +348,9 @@ func (m *Meeting) Start() error {
 // frames and closed: the client answered the close, or did not within a
 // second. So Close right after End drops nobody mid-ending; and when ctx
 // ends first, End returns its error but the ending goes on, and Close
-// still gives those sockets up to endGrace to finish.
+// still gives those sockets up to two seconds to finish. A stalled fake
+// (Faults.Stall) writes nothing, so End then waits for Stall(false), ctx
+// or Close.
 func (m *Meeting) End(ctx context.Context) error {
 	s := m.s
 	var gone []chan struct{}

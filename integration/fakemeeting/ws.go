@@ -167,8 +167,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		// frames to the sockets it knew: tell this one too.
 		ended := !s.closed
 		s.mu.Unlock()
-		s.st.UpgradesRefused.Add(1)
 		if ended {
+			s.st.UpgradesRefused.Add(1)
 			_ = ws.WriteControl(websocket.CloseMessage,
 				websocket.FormatCloseMessage(closeEnded, "meeting ended"), time.Now().Add(time.Second))
 		}
