@@ -131,7 +131,7 @@ func ExampleMeeting_End() {
 	ws := subscribed(srv, fakemeeting.ConfDynamicInfoNotify)
 	defer ws.Close()
 
-	got := make(chan string)
+	got := make(chan string, 8) // buffered: the client keeps reading while End waits
 	go func() { // a client reads until the socket closes
 		defer close(got)
 		for {
