@@ -131,8 +131,10 @@ func ExampleMeeting_End() {
 	ws := subscribed(srv, fakemeeting.ConfDynamicInfoNotify)
 	defer ws.Close()
 
-	got := make(chan string, 8) // buffered: the client keeps reading while End waits
-	go func() { // a client reads until the socket closes
+	// A client reads until the socket closes; got is buffered so that it
+	// keeps reading (and answers the close) while End waits.
+	got := make(chan string, 8)
+	go func() {
 		defer close(got)
 		for {
 			var f struct{ Action, State string }
