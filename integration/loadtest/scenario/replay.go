@@ -18,7 +18,7 @@ import (
 	"github.com/confwatch/confwatch/token"
 )
 
-// Replay serves frames recorded from fakemeeting.Flood back to one client
+// Replay serves frames recorded from fakemeeting.Meeting.Flood back to one client
 // at a time, pre-framed and written in large chunks, so that the server
 // costs almost nothing and the client alone bounds the rate. It answers
 // the WebSocket path of any URL; Subscribe gets the recorded reply and
