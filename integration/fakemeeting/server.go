@@ -172,6 +172,15 @@ func New(cfg Config) (*Server, error) {
 	s.ts = httptest.NewUnstartedServer(s.track(mux))
 	s.ts.Config.ReadHeaderTimeout = 10 * time.Second
 	s.ts.Config.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
+	// The handlers read wsBase, so it is set before serving starts: the
+	// race detector sees no order between New and a request that came in
+	// over TCP.
+	scheme := "http"
+	if cfg.TLS {
+		scheme = "https"
+	}
+	s.base = scheme + "://" + s.ts.Listener.Addr().String()
+	s.wsBase = "ws" + strings.TrimPrefix(s.base, "http")
 	if cfg.TLS {
 		s.ts.StartTLS()
 		s.pool = x509.NewCertPool()
@@ -179,8 +188,6 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		s.ts.Start()
 	}
-	s.base = s.ts.URL
-	s.wsBase = "ws" + strings.TrimPrefix(s.ts.URL, "http")
 	s.log.Debug("fakemeeting: listening", "url", s.base, "conferenceID", cfg.ConferenceID)
 	return s, nil
 }
