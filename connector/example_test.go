@@ -31,7 +31,7 @@ func ExampleSession() {
 	})
 	go func() {
 		fake.WaitSubscribed(context.Background(), 1)
-		fake.End()
+		fake.Meeting().End(context.Background())
 	}()
 	err := sess.Run(context.Background(), events.HandlerFunc(func(ctx context.Context, e events.Event) {
 		switch e := e.(type) {
@@ -89,9 +89,9 @@ func ExampleSession_meetingState() {
 	go func() {
 		ctx := context.Background()
 		fake.WaitSubscribed(ctx, 1)
-		fake.Join(fakemeeting.Person{Name: "Zhang Min"})
-		fake.Join(fakemeeting.Person{Name: "Li Wei"})
-		fake.End()
+		fake.Meeting().Join(fakemeeting.Person{Name: "Zhang Min"})
+		fake.Meeting().Join(fakemeeting.Person{Name: "Li Wei"})
+		fake.Meeting().End(ctx)
 	}()
 	// 5. Run until the meeting ends (or ctx is done).
 	err = sess.Run(context.Background(), mux)

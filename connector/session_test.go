@@ -34,11 +34,11 @@ func TestSubscribesAndDeliversSnapshotsInOrder(t *testing.T) {
 func TestAbruptDropResubscribesWithNewToken(t *testing.T) {
 	h := newHarness(t, setup{conf: fastConfig})
 	h.waitSubscribed(1)
-	pid, err := h.fake.JoinOne(fakemeeting.Person{Name: "Before Drop"})
+	pid, err := h.fake.Meeting().JoinOne(fakemeeting.Person{Name: "Before Drop"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.fake.DropAll()
+	h.fake.Faults().DropAll()
 	h.waitSubscribed(2)
 	h.eventually("resubscribed event", func() bool { return h.rec.count(isResubscribed) == 1 })
 
@@ -78,9 +78,9 @@ func TestStallIsDetectedAndRedialed(t *testing.T) {
 		c.ReadTimeout = 400 * time.Millisecond
 	}})
 	h.waitSubscribed(1)
-	h.fake.Stall(true)
+	h.fake.Faults().Stall(true)
 	h.eventually("a dead link", func() bool { return h.sess.Stats().Reconnects["retry"] >= 1 })
-	h.fake.Stall(false)
+	h.fake.Faults().Stall(false)
 	h.waitSubscribed(2)
 	if st := h.sess.Stats(); !contains(st.LastError, "dead link") {
 		t.Fatalf("last error %q, want a dead-link error", st.LastError)
@@ -113,7 +113,7 @@ func TestHeartbeatOnScheduleWithEchoes(t *testing.T) {
 func TestWSTokenRefusals(t *testing.T) {
 	t.Run("500x3 then ok", func(t *testing.T) {
 		h := newHarness(t, setup{noRun: true, conf: fastConfig})
-		h.fake.RefuseWSToken(3, 500, "MMC.111070999")
+		h.fake.Faults().RefuseWSToken(3, fakemeeting.Refusal{Status: 500, Code: "MMC.111070999"})
 		h.run()
 		h.waitSubscribed(1)
 		if got := h.sess.Stats().Reconnects["retry"]; got != 3 {
@@ -125,7 +125,7 @@ func TestWSTokenRefusals(t *testing.T) {
 	})
 	t.Run("401 relogs in", func(t *testing.T) {
 		h := newHarness(t, setup{noRun: true, conf: fastConfig})
-		h.fake.RefuseWSToken(1, 401, "MMC.111070004")
+		h.fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: "MMC.111070004"})
 		h.run()
 		h.waitSubscribed(1)
 		if st := h.fake.Stats(); st.Logins != 2 {
@@ -137,7 +137,7 @@ func TestWSTokenRefusals(t *testing.T) {
 	})
 	t.Run("rate limited waits Retry-After", func(t *testing.T) {
 		h := newHarness(t, setup{noRun: true, fakeClk: true})
-		h.fake.RefuseWSTokenWith(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 7 * time.Second})
+		h.fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 7 * time.Second})
 		start := h.clk.Now()
 		h.run()
 		h.eventually("a scheduled retry", func() bool { return !h.sess.Stats().NextRetryAt.IsZero() })
@@ -178,7 +178,7 @@ func TestUpgradeRefusals(t *testing.T) {
 	}{{"503 status", 503}, {"401 status", 401}, {"accept then close", 0}} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, setup{noRun: true, conf: fastConfig})
-			h.fake.RefuseUpgrades(3, tc.status)
+			h.fake.Faults().RefuseUpgrades(3, tc.status)
 			h.run()
 			h.waitSubscribed(1)
 			st := h.fake.Stats()
@@ -191,7 +191,7 @@ func TestUpgradeRefusals(t *testing.T) {
 
 func TestSubscribeRejectedReauthenticates(t *testing.T) {
 	h := newHarness(t, setup{noRun: true, conf: fastConfig})
-	h.fake.SubscribeReturnCode(111070004)
+	h.fake.Faults().SubscribeReturnCode(111070004)
 	h.run()
 	h.waitSubscribed(1)
 	if st := h.fake.Stats(); st.Logins != 2 || st.SubscribesFailed != 1 {
@@ -208,7 +208,7 @@ func TestMeetingNotStartedThenStarts(t *testing.T) {
 	if st, _ := h.sess.State(); st != connector.StateConnecting {
 		t.Fatalf("state %v, want connecting", st)
 	}
-	if err := h.fake.Start(); err != nil {
+	if err := h.fake.Meeting().Start(); err != nil {
 		t.Fatal(err)
 	}
 	h.waitSubscribed(1)
@@ -217,7 +217,7 @@ func TestMeetingNotStartedThenStarts(t *testing.T) {
 func TestMeetingEndStopsWithoutRedial(t *testing.T) {
 	h := newHarness(t, setup{conf: fastConfig})
 	h.waitSubscribed(1)
-	if err := h.fake.End(); err != nil {
+	if err := h.fake.Meeting().End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	err := h.wait()
@@ -240,8 +240,8 @@ func TestMeetingEndStopsWithoutRedial(t *testing.T) {
 func TestEndedMeetingFoundOnRedial(t *testing.T) {
 	h := newHarness(t, setup{conf: fastConfig})
 	h.waitSubscribed(1)
-	h.fake.RefuseWSToken(1, 400, "MMC.111072006")
-	h.fake.DropAll()
+	h.fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 400, Code: "MMC.111072006"})
+	h.fake.Faults().DropAll()
 	err := h.wait()
 	if !errors.Is(err, connector.ErrMeetingEnded) || !errors.Is(err, token.ErrMeetingEnded) {
 		t.Fatalf("Run = %v, want ErrMeetingEnded", err)
@@ -254,10 +254,10 @@ func TestCancelReturnsPromptlyInEveryState(t *testing.T) {
 		prepare func(h *harness)
 		reached func(h *harness) bool
 	}{
-		{"fetching tokens", func(h *harness) { h.fake.SetDelay(time.Hour) }, func(h *harness) bool { return true }},
+		{"fetching tokens", func(h *harness) { h.fake.Faults().SetDelay(time.Hour) }, func(h *harness) bool { return true }},
 		{"live", nil, func(h *harness) bool { st, _ := h.sess.State(); return st == connector.StateSubscribed }},
-		{"backing off", func(h *harness) { h.fake.RefuseWSToken(100, 503, "") }, func(h *harness) bool { return !h.sess.Stats().NextRetryAt.IsZero() }},
-		{"subscribing", func(h *harness) { h.fake.Stall(true) }, func(h *harness) bool { return h.fake.Stats().Upgrades >= 1 }},
+		{"backing off", func(h *harness) { h.fake.Faults().RefuseWSToken(100, fakemeeting.Refusal{Status: 503}) }, func(h *harness) bool { return !h.sess.Stats().NextRetryAt.IsZero() }},
+		{"subscribing", func(h *harness) { h.fake.Faults().Stall(true) }, func(h *harness) bool { return h.fake.Stats().Upgrades >= 1 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,7 +305,7 @@ func TestFlappingServerBacksOff(t *testing.T) {
 	for i := int64(1); i <= 5; i++ {
 		h.waitSubscribed(i)
 		time.Sleep(10 * time.Millisecond)
-		h.fake.DropAll()
+		h.fake.Faults().DropAll()
 		h.eventually("a scheduled retry", func() bool { return !h.sess.Stats().NextRetryAt.IsZero() })
 		retries = append(retries, h.sess.Stats().NextRetryAt)
 	}
@@ -326,7 +326,7 @@ func TestFlappingServerBacksOff(t *testing.T) {
 
 func TestLongOutageKeepsRetrying(t *testing.T) {
 	h := newHarness(t, setup{fakeClk: true, noRun: true})
-	h.fake.RefuseWSToken(1_000_000, 503, "")
+	h.fake.Faults().RefuseWSToken(1_000_000, fakemeeting.Refusal{Status: 503})
 	start := h.clk.Now()
 	h.run()
 	for h.clk.Now().Sub(start) < 20*time.Minute {
@@ -353,7 +353,7 @@ func TestMaxOutageStops(t *testing.T) {
 		fastConfig(c)
 		c.Backoff.MaxOutage = 200 * time.Millisecond
 	}})
-	h.fake.RefuseWSToken(1_000_000, 503, "")
+	h.fake.Faults().RefuseWSToken(1_000_000, fakemeeting.Refusal{Status: 503})
 	h.run()
 	if err := h.wait(); !errors.Is(err, connector.ErrOutage) {
 		t.Fatalf("Run = %v, want ErrOutage", err)
@@ -366,8 +366,8 @@ func TestBadFramesAreCountedAndSurvived(t *testing.T) {
 		c.ReadLimit = 64 << 10
 	}})
 	h.waitSubscribed(1)
-	h.fake.SendMalformed()
-	h.fake.SendBinary()
+	h.fake.Faults().SendMalformed()
+	h.fake.Faults().SendBinary()
 	h.eventually("malformed and binary counted", func() bool {
 		st := h.sess.Stats()
 		return st.Malformed == 1 && st.Binary == 1
@@ -375,7 +375,7 @@ func TestBadFramesAreCountedAndSurvived(t *testing.T) {
 	if st := h.sess.Stats(); st.Subscribes != 1 {
 		t.Fatalf("a malformed or binary frame must not end the link: %d subscribes", st.Subscribes)
 	}
-	h.fake.SendOversize(128 << 10)
+	h.fake.Faults().SendOversize(128 << 10)
 	h.eventually("oversize counted", func() bool { return h.sess.Stats().Oversize == 1 })
 	h.waitSubscribed(2)
 }
@@ -407,7 +407,7 @@ func TestQueueOverflowDropsAndResyncs(t *testing.T) {
 	h.rec.block = make(chan struct{})
 	h.run()
 	h.waitSubscribed(1)
-	if _, err := h.fake.Flood(ctxTimeout(t), 50, fakemeeting.FloodMixed); err != nil {
+	if _, err := h.fake.Meeting().Flood(ctxTimeout(t), 50, fakemeeting.FloodMixed); err != nil {
 		t.Fatal(err)
 	}
 	h.eventually("drops", func() bool { return h.sess.Stats().Dropped > 0 })
@@ -452,7 +452,7 @@ func TestSubtitleControl(t *testing.T) {
 	if err := h.sess.SendSubtitleControl(ctxTimeout(t), events.SubtitleControl{On: true}); err != nil {
 		t.Fatal(err)
 	}
-	h.eventually("the fake records the request", func() bool { return len(h.fake.View().CaptionRequests) == 1 })
+	h.eventually("the fake records the request", func() bool { return len(h.fake.Meeting().View().CaptionRequests) == 1 })
 }
 
 func TestManyReconnectsDoNotLeak(t *testing.T) {
@@ -477,12 +477,12 @@ func TestManyReconnectsDoNotLeak(t *testing.T) {
 	}
 	// Warm up pools and caches before the baseline.
 	for i := int64(2); i <= 50; i++ {
-		h.fake.DropAll()
+		h.fake.Faults().DropAll()
 		h.waitSubscribed(i)
 	}
 	g0, heap0 := measure()
 	for i := int64(51); i <= 1050; i++ {
-		h.fake.DropAll()
+		h.fake.Faults().DropAll()
 		h.waitSubscribed(i)
 	}
 	g1, heap1 := measure()
@@ -543,7 +543,7 @@ func TestStateTransitionsCanBeFollowed(t *testing.T) {
 	}()
 	h.run()
 	h.waitSubscribed(1)
-	h.fake.DropAll()
+	h.fake.Faults().DropAll()
 	h.waitSubscribed(2)
 	h.halt()
 	got := <-seen
@@ -580,7 +580,7 @@ func TestControlTokenKeptAliveWhileLive(t *testing.T) {
 func TestRefusedKeepAliveIsRetriedBeforeExpiry(t *testing.T) {
 	h := newHarness(t, setup{fakeClk: true})
 	h.waitSubscribed(1)
-	h.fake.RefuseLogin(1, 503, "")
+	h.fake.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 503})
 	for step := 1; step <= 60; step++ { // 30 fake minutes
 		h.clk.Advance(30 * time.Second)
 		want := int64(step / 2)

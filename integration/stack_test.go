@@ -150,7 +150,7 @@ func (s *stack) converged() {
 	s.t.Helper()
 	var diff string
 	s.eventually("the state to equal the fake's view", func() bool {
-		diff = compare(s.state.Snapshot(), s.fake.View())
+		diff = compare(s.state.Snapshot(), s.fake.Meeting().View())
 		return diff == ""
 	})
 }
@@ -200,16 +200,16 @@ func TestOutageProducesExactlyTheMissedChanges(t *testing.T) {
 	}
 
 	s.tokens.close()
-	s.fake.DropAll()
+	s.fake.Faults().DropAll()
 	s.eventually("disconnected", func() bool { return !s.state.Snapshot().Connected })
-	if _, err := s.fake.Join(fakemeeting.Person{PID: "d", Name: "Chen Jie"}); err != nil {
+	if _, err := s.fake.Meeting().Join(fakemeeting.Person{PID: "d", Name: "Chen Jie"}); err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.fake.Leave("b"))
-	must(t, s.fake.RaiseHand("c", true))
-	must(t, s.fake.Lock(true))
-	must(t, s.fake.RaiseHand("a", true)) // up and down again while blind: no net change
-	must(t, s.fake.RaiseHand("a", false))
+	must(t, s.fake.Meeting().Leave("b"))
+	must(t, s.fake.Meeting().RaiseHand("c", true))
+	must(t, s.fake.Meeting().Lock(true))
+	must(t, s.fake.Meeting().RaiseHand("a", true)) // up and down again while blind: no net change
+	must(t, s.fake.Meeting().RaiseHand("a", false))
 	s.tokens.open()
 	s.converged()
 
@@ -240,10 +240,10 @@ func TestGapTriggersOneResyncAndConverges(t *testing.T) {
 	if err := s.fake.WaitSubscribed(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.fake.RaiseHand("a", true)) // a first delta sets the baseline
+	must(t, s.fake.Meeting().RaiseHand("a", true)) // a first delta sets the baseline
 	s.converged()
-	s.fake.SkipVersion(events.ActionParticipants)
-	must(t, s.fake.Mute("a", true))
+	s.fake.Faults().SkipVersion(events.ActionParticipants)
+	must(t, s.fake.Meeting().Mute("a", true))
 	s.eventually("a resync", func() bool { return s.sess.Stats().Resyncs == 1 })
 	s.converged()
 	// The state counts its request after Session.Resync returns, which can
@@ -262,16 +262,16 @@ func TestDuplicateAndReorderedDeltasAreDropped(t *testing.T) {
 	if err := s.fake.WaitSubscribed(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.fake.RaiseHand("a", true))
+	must(t, s.fake.Meeting().RaiseHand("a", true))
 	s.converged()
-	s.fake.DuplicateNext(events.ActionParticipants)
-	must(t, s.fake.Mute("a", true))
+	s.fake.Faults().DuplicateNext(events.ActionParticipants)
+	must(t, s.fake.Meeting().Mute("a", true))
 	s.converged()
 	s.eventually("the duplicate counted", func() bool { return s.state.Stats().Duplicate == 1 })
 	s.takeChanges()
-	s.fake.ReorderNext(events.ActionParticipants)
-	must(t, s.fake.Share("a", true))
-	must(t, s.fake.Share("a", false))
+	s.fake.Faults().ReorderNext(events.ActionParticipants)
+	must(t, s.fake.Meeting().Share("a", true))
+	must(t, s.fake.Meeting().Share("a", false))
 	// The early delta skips a version, so the state may ask for a resync;
 	// the late one is then either dropped as stale or lost with the closed
 	// link. Either way it must never be applied over the newer one.
@@ -307,7 +307,7 @@ func TestSlowHandlerDelaysNeitherOthersNorHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 20 {
-		must(t, s.fake.RaiseHand("a", i%2 == 0))
+		must(t, s.fake.Meeting().RaiseHand("a", i%2 == 0))
 	}
 	s.converged() // the state handler kept up while "slow" was stuck
 	time.Sleep(3 * time.Second)
@@ -325,19 +325,19 @@ func TestDemoScriptEndsConsistent(t *testing.T) {
 	if err := s.fake.WaitSubscribed(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
-	ids, err := s.fake.Join(fakemeeting.Person{Name: "P1"}, fakemeeting.Person{Name: "P2"}, fakemeeting.Person{Name: "P3"})
+	ids, err := s.fake.Meeting().Join(fakemeeting.Person{Name: "P1"}, fakemeeting.Person{Name: "P2"}, fakemeeting.Person{Name: "P3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.fake.Speakers(ids[0], ids[2]))
-	must(t, s.fake.Mute(ids[1], true))
-	must(t, s.fake.Record(true))
-	must(t, s.fake.SetMode("ROLLCALL"))
-	s.fake.DropAll()
-	must(t, s.fake.Rename(ids[2], "P3 renamed"))
-	must(t, s.fake.Share(ids[0], true))
+	must(t, s.fake.Meeting().Speakers(ids[0], ids[2]))
+	must(t, s.fake.Meeting().Mute(ids[1], true))
+	must(t, s.fake.Meeting().Record(true))
+	must(t, s.fake.Meeting().SetMode("ROLLCALL"))
+	s.fake.Faults().DropAll()
+	must(t, s.fake.Meeting().Rename(ids[2], "P3 renamed"))
+	must(t, s.fake.Meeting().Share(ids[0], true))
 	s.converged()
-	must(t, s.fake.End())
+	must(t, s.fake.Meeting().End(t.Context()))
 	select {
 	case err := <-s.done:
 		s.done <- err

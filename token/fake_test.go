@@ -1,7 +1,9 @@
 package token_test
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +37,10 @@ func newFakeMeeting(t *testing.T, cfg fakemeeting.Config) (*fakemeeting.Server, 
 	return srv, c, fc
 }
 
+// fakeWSURL is the ws(s) base the fake hands out as data.wsURL: its
+// URL with the scheme swapped.
+func fakeWSURL(srv *fakemeeting.Server) string { return "ws" + strings.TrimPrefix(srv.URL(), "http") }
+
 func hostProvider(t *testing.T, srv *fakemeeting.Server, c *token.Client) *token.Provider {
 	t.Helper()
 	p, err := token.NewProvider(c, token.ProviderConfig{
@@ -58,8 +64,8 @@ func TestFakeMeetingCredentialChain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ctl.WSURL != srv.WSURL() || ctl.Role != 1 || len(ctl.Token.Reveal()) != 51 {
-				t.Errorf("wsURL %q (want %q) role %d token length %d", ctl.WSURL, srv.WSURL(), ctl.Role, len(ctl.Token.Reveal()))
+			if ctl.WSURL != fakeWSURL(srv) || ctl.Role != 1 || len(ctl.Token.Reveal()) != 51 {
+				t.Errorf("wsURL %q (want %q) role %d token length %d", ctl.WSURL, fakeWSURL(srv), ctl.Role, len(ctl.Token.Reveal()))
 			}
 			if ctl.Lifetime != 30*time.Minute || len(ctl.SupportNotifyType) == 0 {
 				t.Errorf("lifetime %v, %d notify types", ctl.Lifetime, len(ctl.SupportNotifyType))
@@ -114,7 +120,7 @@ func TestFakeMeetingKeepAliveOnDemand(t *testing.T) {
 	}
 
 	// The meeting ends: the next keep-alive says so.
-	if err := srv.End(); err != nil {
+	if err := srv.Meeting().End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	fc.Advance(25 * time.Minute)
@@ -151,11 +157,13 @@ func TestFakeMeetingErrors(t *testing.T) {
 	}{
 		{name: "wrong password", pw: func(*fakemeeting.Server) string { return "CANARYPW-wrong" }, want: token.ErrUnauthorized},
 		{name: "not started", cfg: fakemeeting.Config{NotStarted: true}, want: token.ErrNotStarted},
-		{name: "ended", setup: func(srv *fakemeeting.Server) { _ = srv.End() }, want: token.ErrMeetingEnded},
+		{name: "ended", setup: func(srv *fakemeeting.Server) { _ = srv.Meeting().End(context.Background()) }, want: token.ErrMeetingEnded},
 		{name: "rate limited", setup: func(srv *fakemeeting.Server) {
-			srv.RefuseLoginWith(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 3 * time.Second})
+			srv.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 3 * time.Second})
 		}, want: token.ErrRateLimited},
-		{name: "locked", setup: func(srv *fakemeeting.Server) { srv.RefuseLogin(1, 400, "MMC.111072064") }, want: token.ErrLoginLocked},
+		{name: "locked", setup: func(srv *fakemeeting.Server) {
+			srv.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 400, Code: "MMC.111072064"})
+		}, want: token.ErrLoginLocked},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,7 +196,7 @@ func TestFakeMeetingRejectedControlToken(t *testing.T) {
 		if _, err := p.Control(ctx); err != nil {
 			t.Fatal(err)
 		}
-		srv.RefuseWSToken(1, 401, "MMC.111070004")
+		srv.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: "MMC.111070004"})
 		if _, err := p.WSToken(ctx); !errors.Is(err, token.ErrUnauthorized) {
 			t.Fatalf("WSToken() = %v, want ErrUnauthorized", err)
 		}
@@ -228,7 +236,7 @@ func TestFakeMeetingRejectedControlToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := p.Control(ctx)
-		if err != nil || got.WSURL != srv.WSURL() || got.Token.Reveal() != ctl.Token.Reveal() {
+		if err != nil || got.WSURL != fakeWSURL(srv) || got.Token.Reveal() != ctl.Token.Reveal() {
 			t.Fatalf("Control() = %v, wsURL %q", err, got.WSURL)
 		}
 		if _, err := p.WSToken(ctx); err != nil {

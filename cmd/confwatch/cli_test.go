@@ -171,17 +171,17 @@ func TestTailPrintsTheScriptedMeeting(t *testing.T) {
 	if err := f.WaitSubscribed(ctx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	pid, err := f.JoinOne(fakemeeting.Person{Name: "Wang Fang"})
+	pid, err := f.Meeting().JoinOne(fakemeeting.Person{Name: "Wang Fang"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.RaiseHand(pid, true); err != nil {
+	if err := f.Meeting().RaiseHand(pid, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Lock(true); err != nil {
+	if err := f.Meeting().Lock(true); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.End(); err != nil {
+	if err := f.Meeting().End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if code := p.exit(t); code != 0 {
@@ -224,13 +224,13 @@ func TestTailEventsFilter(t *testing.T) {
 	if err := f.WaitSubscribed(ctx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.JoinOne(fakemeeting.Person{Name: "Filtered"}); err != nil {
+	if _, err := f.Meeting().JoinOne(fakemeeting.Person{Name: "Filtered"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Speakers(); err != nil {
+	if err := f.Meeting().Speakers(); err != nil {
 		t.Fatal(err)
 	}
-	f.End()
+	f.Meeting().End(t.Context())
 	p.exit(t)
 	n := 0
 	for _, l := range lines(t, p.stdout.String()) {
@@ -253,9 +253,9 @@ func TestTailSemantic(t *testing.T) {
 	if err := f.WaitSubscribed(ctx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := f.JoinOne(fakemeeting.Person{Name: "Semantic Sam"})
-	f.RaiseHand(pid, true)
-	f.End()
+	pid, _ := f.Meeting().JoinOne(fakemeeting.Person{Name: "Semantic Sam"})
+	f.Meeting().RaiseHand(pid, true)
+	f.Meeting().End(t.Context())
 	p.exit(t)
 	var kinds []string
 	for _, l := range lines(t, p.stdout.String()) {

@@ -220,22 +220,22 @@ func TestDashboardInChromium(t *testing.T) {
 		return b.waitFor(what, start, cond)
 	}
 	step("join (Zhang Min)", func() error {
-		_, err := r.fake.JoinOne(fakemeeting.Person{PID: "pid-zhang-min", Name: "Zhang Min"})
+		_, err := r.fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-zhang-min", Name: "Zhang Min"})
 		return err
 	}, func(p pageState) bool { _, ok := p.row("pid-zhang-min"); return ok && p.Count == "3" })
-	step("hand raise (Zhang Min)", func() error { return r.fake.RaiseHand("pid-zhang-min", true) },
+	step("hand raise (Zhang Min)", func() error { return r.fake.Meeting().RaiseHand("pid-zhang-min", true) },
 		func(p pageState) bool { row, _ := p.row("pid-zhang-min"); return row.Hand && row.HandText == "Raised" })
-	step("leave (Meeting Room 3F)", func() error { return r.fake.Leave("pid-room-3f") },
+	step("leave (Meeting Room 3F)", func() error { return r.fake.Meeting().Leave("pid-room-3f") },
 		func(p pageState) bool { _, ok := p.row("pid-room-3f"); return !ok && p.Count == "2" })
-	step("lock", func() error { return r.fake.Lock(true) },
+	step("lock", func() error { return r.fake.Meeting().Lock(true) },
 		func(p pageState) bool { return p.Locked && strings.Contains(p.LockedText, "Locked") })
-	step("active speaker (Li Wei)", func() error { return r.fake.Speakers("pid-li-wei") },
+	step("active speaker (Li Wei)", func() error { return r.fake.Meeting().Speakers("pid-li-wei") },
 		func(p pageState) bool { row, _ := p.row("pid-li-wei"); return row.Speaking })
 
 	// A name is text, never markup.
 	const evil = `<img src=x onerror="document.title='pwned'">`
 	st = step("join with markup in the name", func() error {
-		_, err := r.fake.JoinOne(fakemeeting.Person{PID: "pid-evil", Name: evil})
+		_, err := r.fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-evil", Name: evil})
 		return err
 	}, func(p pageState) bool { _, ok := p.row("pid-evil"); return ok })
 	if row, _ := st.row("pid-evil"); row.Name != evil || st.Images != 0 {
@@ -245,24 +245,24 @@ func TestDashboardInChromium(t *testing.T) {
 	// The socket drops; two refused ws tokens keep the session blind for a
 	// moment, during which the meeting moves on.
 	start = time.Now()
-	r.fake.RefuseWSToken(2, 503, "")
-	r.fake.DropAll()
+	r.fake.Faults().RefuseWSToken(2, fakemeeting.Refusal{Status: 503})
+	r.fake.Faults().DropAll()
 	b.waitFor("reconnecting banner", start, func(p pageState) bool {
 		return p.BannerState == "reconnecting" && strings.Contains(p.Banner, "Reconnecting")
 	})
 	b.screenshot("dashboard-reconnecting.png")
-	must(t, r.fake.Leave("pid-evil"))
-	_, err := r.fake.JoinOne(fakemeeting.Person{PID: "pid-chen-jie", Name: "Chen Jie", Video: true, Muted: true})
+	must(t, r.fake.Meeting().Leave("pid-evil"))
+	_, err := r.fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-chen-jie", Name: "Chen Jie", Video: true, Muted: true})
 	must(t, err)
-	must(t, r.fake.RaiseHand("pid-chen-jie", true))
-	must(t, r.fake.Share("pid-zhang-min", true))
-	must(t, r.fake.Record(true))
+	must(t, r.fake.Meeting().RaiseHand("pid-chen-jie", true))
+	must(t, r.fake.Meeting().Share("pid-zhang-min", true))
+	must(t, r.fake.Meeting().Record(true))
 	st = b.waitFor("resynced banner and roster", start, func(p pageState) bool {
 		return p.BannerState == "resynced" && strings.Contains(p.Banner, "resynced after") && p.Recording &&
 			slices.Equal(p.names(), []string{"Chen Jie", "Li Wei", "Zhang Min"})
 	})
 	// The recovered roster is the fake's own, participant by participant.
-	view := r.fake.View()
+	view := r.fake.Meeting().View()
 	if len(st.Rows) != len(view.Participants) {
 		t.Errorf("page shows %d participants, the meeting has %d", len(st.Rows), len(view.Participants))
 	}

@@ -138,7 +138,7 @@ func TestNoSecretInAnyResponse(t *testing.T) {
 	}, connector.Backoff{})
 	// A stream opened before and one after the meeting's pictures arrived.
 	early := openStream(t, r.http.URL)
-	_, err := r.fake.WaitingRoomJoin(fakemeeting.Person{PID: "pid-guest", Name: "Guest", Tel: phone})
+	_, err := r.fake.Meeting().WaitingRoomJoin(fakemeeting.Person{PID: "pid-guest", Name: "Guest", Tel: phone})
 	must(t, err)
 	var seen strings.Builder
 	m := early.until(t, "the roster and the waiting room", func(m message) bool {
@@ -179,17 +179,17 @@ func TestConnectionFollowsTheSession(t *testing.T) {
 	s.until(t, "live with the roster", func(m message) bool {
 		return m.Connection.State == connLive && len(m.Participants) == 2
 	})
-	r.fake.RefuseWSToken(2, 503, "")
-	r.fake.DropAll()
+	r.fake.Faults().RefuseWSToken(2, fakemeeting.Refusal{Status: 503})
+	r.fake.Faults().DropAll()
 	s.until(t, "reconnecting", func(m message) bool { return m.Connection.State == connReconnecting })
-	must(t, r.fake.Leave("pid-b")) // while blind
+	must(t, r.fake.Meeting().Leave("pid-b")) // while blind
 	m := s.until(t, "resynced", func(m message) bool {
 		return m.Connection.State == connLive && m.Connection.BlindMs > 0 && len(m.Resyncing) == 0
 	})
 	if len(m.Participants) != 1 || m.Participants[0].Name != "Ann" || m.Connection.Outages != 1 {
 		t.Errorf("after the resync: %+v, want Ann alone and one outage", m)
 	}
-	must(t, r.fake.End())
+	must(t, r.fake.Meeting().End(t.Context()))
 	s.until(t, "ended", func(m message) bool { return m.Connection.State == connEnded && m.Status.State == "Destroyed" })
 }
 

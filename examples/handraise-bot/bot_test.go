@@ -60,16 +60,16 @@ func playScript(t *testing.T, fake *fakemeeting.Server) {
 			t.Fatal(err)
 		}
 	}
-	_, err := fake.JoinOne(fakemeeting.Person{PID: "pid-early", Name: "Early Emma"}) // unlocked: not reported
+	_, err := fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-early", Name: "Early Emma"}) // unlocked: not reported
 	must(err)
-	must(fake.RaiseHand("pid-zhang-min", true))
-	must(fake.Mute("pid-li-wei", true)) // not reported
-	must(fake.RaiseHand("pid-zhang-min", false))
-	must(fake.Lock(true)) // not reported by itself
-	_, err = fake.JoinOne(fakemeeting.Person{PID: "pid-late", Name: "Late Larry"})
+	must(fake.Meeting().RaiseHand("pid-zhang-min", true))
+	must(fake.Meeting().Mute("pid-li-wei", true)) // not reported
+	must(fake.Meeting().RaiseHand("pid-zhang-min", false))
+	must(fake.Meeting().Lock(true)) // not reported by itself
+	_, err = fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-late", Name: "Late Larry"})
 	must(err)
-	must(fake.Record(true))
-	must(fake.End())
+	must(fake.Meeting().Record(true))
+	must(fake.Meeting().End(t.Context()))
 }
 
 func waitRun(t *testing.T, done <-chan error, logs *syncBuffer) {

@@ -35,7 +35,7 @@ func TestLatencyAndJitter(t *testing.T) {
 	})
 	// A redial pays the latency on the ws token call, the handshake and
 	// the Subscribe reply.
-	r.fake.DropAll()
+	r.fake.Faults().DropAll()
 	r.waitSubscribed(2)
 	r.churn(20)
 	r.settle()
@@ -84,11 +84,11 @@ func TestResetMidFrame(t *testing.T) {
 	}})
 	r.waitSubscribed(1)
 	r.converge()
-	before := len(r.fake.View().Order)
+	before := len(r.fake.Meeting().View().Order)
 
 	// 800 joiners in one frame of ~600 KB at 100 KB/s: ~6 s in flight.
 	r.toxic(r.ws, `{"name":"bw","type":"bandwidth","stream":"downstream","attributes":{"rate":100}}`)
-	if _, err := r.fake.Join(people(800)...); err != nil {
+	if _, err := r.fake.Meeting().Join(people(800)...); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond) // let the frame start flowing
@@ -139,7 +139,7 @@ func TestSlicer(t *testing.T) {
 	r.waitSubscribed(1)
 	r.toxic(r.ws, `{"name":"slice_down","type":"slicer","stream":"downstream","attributes":{"average_size":16,"size_variation":8,"delay":20}}`)
 	r.toxic(r.ws, `{"name":"slice_up","type":"slicer","stream":"upstream","attributes":{"average_size":4,"size_variation":2,"delay":20}}`)
-	r.fake.DropAll()
+	r.fake.Faults().DropAll()
 	r.waitSubscribed(2)
 	r.churn(30)
 	r.settle()

@@ -29,7 +29,7 @@ func TestTokenEndpointTimeouts(t *testing.T) {
 	} {
 		name := r.toxic(r.api, spec)
 		retries := r.w.Session.Stats().Reconnects["retry"]
-		r.fake.DropAll()
+		r.fake.Faults().DropAll()
 		r.churn(5) // blind changes
 		r.eventually(name+": two failed ws token calls", func() bool {
 			st := r.w.Session.Stats()
@@ -62,11 +62,11 @@ func TestProxyDownLongerThanReadTimeout(t *testing.T) {
 	r.ws.Stop()
 	r.api.Stop()
 	r.eventually("the drop to be seen", func() bool { disc, _ := r.w.Count(); return disc >= 1 })
-	pid := r.fake.View().Order[0]
-	if err := r.fake.RaiseHand(pid, r.fake.View().Participants[pid]["HAND"] != "1"); err != nil {
+	pid := r.fake.Meeting().View().Order[0]
+	if err := r.fake.Meeting().RaiseHand(pid, r.fake.Meeting().View().Participants[pid]["HAND"] != "1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.fake.Lock(!r.fake.View().Locked); err != nil {
+	if err := r.fake.Meeting().Lock(!r.fake.Meeting().View().Locked); err != nil {
 		t.Fatal(err)
 	}
 	r.churn(10)

@@ -235,7 +235,7 @@ func (r *rig) converge() {
 	r.t.Helper()
 	deadline := time.Now().Add(waitLong)
 	for {
-		diff := pipeline.Diff(r.fake.View(), r.w.State.Snapshot())
+		diff := pipeline.Diff(r.fake.Meeting().View(), r.w.State.Snapshot())
 		if len(diff) == 0 && r.w.Subscribed() {
 			return
 		}
@@ -277,35 +277,35 @@ func people(n int) []fakemeeting.Person {
 func (r *rig) churn(n int) {
 	r.t.Helper()
 	for range n {
-		v := r.fake.View()
+		v := r.fake.Meeting().View()
 		pick := func() string { return v.Order[r.rng.IntN(len(v.Order))] }
 		var err error
 		switch op := r.rng.IntN(9); {
 		case op == 0 || len(v.Order) < 5:
-			_, err = r.fake.JoinOne(fakemeeting.Person{Name: fmt.Sprintf("Joiner %d", r.rng.IntN(1e6))})
+			_, err = r.fake.Meeting().JoinOne(fakemeeting.Person{Name: fmt.Sprintf("Joiner %d", r.rng.IntN(1e6))})
 		case op == 1:
-			err = r.fake.Leave(pick())
+			err = r.fake.Meeting().Leave(pick())
 		case op == 2:
 			pid := pick()
-			err = r.fake.RaiseHand(pid, v.Participants[pid]["HAND"] != "1")
+			err = r.fake.Meeting().RaiseHand(pid, v.Participants[pid]["HAND"] != "1")
 		case op == 3:
 			pid := pick()
-			err = r.fake.Mute(pid, v.Participants[pid]["MUTE"] != "1")
+			err = r.fake.Meeting().Mute(pid, v.Participants[pid]["MUTE"] != "1")
 		case op == 4:
-			err = r.fake.Rename(pick(), fmt.Sprintf("Renamed %d", r.rng.IntN(1e6)))
+			err = r.fake.Meeting().Rename(pick(), fmt.Sprintf("Renamed %d", r.rng.IntN(1e6)))
 		case op == 5:
 			// Distinct pids: the fake would list one pid twice.
 			if a, b := pick(), pick(); a != b {
-				err = r.fake.Speakers(a, b)
+				err = r.fake.Meeting().Speakers(a, b)
 			} else {
-				err = r.fake.Speakers(a)
+				err = r.fake.Meeting().Speakers(a)
 			}
 		case op == 6:
-			err = r.fake.Lock(!v.Locked)
+			err = r.fake.Meeting().Lock(!v.Locked)
 		case op == 7:
-			err = r.fake.Record(!v.Recording)
+			err = r.fake.Meeting().Record(!v.Recording)
 		default:
-			err = r.fake.Share(pick(), r.rng.IntN(2) == 0)
+			err = r.fake.Meeting().Share(pick(), r.rng.IntN(2) == 0)
 		}
 		if err != nil {
 			r.t.Fatalf("churn: %v", err)

@@ -20,7 +20,7 @@ func openSessions(tb testing.TB, srv *fakemeeting.Server, n int, types []string)
 	ctl := login(tb, srv, c)
 	conns := make([]*websocket.Conn, 0, n)
 	for i := 0; i < n; i++ {
-		ws, _, err := srv.Dialer().Dial(srv.ConnURL(wsToken(tb, srv, c, ctl)), nil)
+		ws, _, err := dialer(srv).Dial(connURL(srv, wsToken(tb, srv, c, ctl)), nil)
 		if err != nil {
 			tb.Fatalf("dial %d: %v", i, err)
 		}
@@ -83,12 +83,12 @@ func BenchmarkFlood(b *testing.B) {
 	}
 	b.ResetTimer()
 	start := time.Now()
-	queued, err := srv.Flood(context.Background(), b.N, fakemeeting.FloodMixed)
+	queued, err := srv.Meeting().Flood(context.Background(), b.N, fakemeeting.FloodMixed)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(queued)/time.Since(start).Seconds(), "frames/s")
 	b.StopTimer()
-	srv.DropAll()
+	srv.Faults().DropAll()
 	wg.Wait()
 }

@@ -68,9 +68,9 @@ type Config struct {
 	// idle timeouts, ADDTIME/createTime/version timestamps. Nil = real time.
 	Clock clock.Clock
 
-	// TLS serves HTTPS and WSS with a self-signed certificate for
-	// 127.0.0.1, like httptest.NewTLSServer. Use CertPool, Client or
-	// TLSConfig to trust it.
+	// TLS serves HTTPS and WSS with net/http/httptest's certificate (for
+	// 127.0.0.1 and ::1), as httptest.NewTLSServer does. Use CertPool,
+	// Client or TLSConfig to trust it.
 	TLS bool
 
 	// ControlTokenTTL is the life of a control token from login or the last

@@ -8,9 +8,19 @@
 //	defer srv.Close()
 //	// client logs in at srv.URL() with srv.ConferenceID()/srv.HostPassword()
 //	srv.WaitSubscribed(ctx, 1)
-//	pid, _ := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"})
-//	srv.RaiseHand(pid, true)
-//	srv.End()
+//	pid, _ := srv.Meeting().JoinOne(fakemeeting.Person{Name: "Zhang Min"})
+//	srv.Meeting().RaiseHand(pid, true)
+//	srv.Faults().DropAll() // the client must reconnect and resync
+//	srv.Meeting().End(ctx) // returns once every socket was told
+//
+// The API comes in three parts, by what a test does with it:
+//
+//   - Server is the fake itself: its URL and credentials, CertPool,
+//     TLSConfig and Client to trust it, Stats (counters, including each
+//     meeting's live sockets and their high-water mark) and the waits on
+//     them (WaitFor, WaitSubscribed, WaitLive), and Close.
+//   - Meeting, from Server.Meeting, is the meeting's script.
+//   - Faults, from Server.Faults, are the failures to inject.
 //
 // # Protocol served
 //
@@ -58,7 +68,7 @@
 // HeartBeat for IdleTimeout (on the injected clock, so tests advance
 // time) is closed with a close frame. ConfControl REALTIMESUBTITLE
 // (isSubtitle 1 or absent = on, 0 = off) is recorded in
-// View().CaptionRequests and toggles realTimeSubtitle in
+// Meeting.View().CaptionRequests and toggles realTimeSubtitle in
 // ConfDynamicInfoNotify; no reply frame is sent, since none is documented.
 // Unknown actions, malformed JSON and binary client frames are ignored.
 //
@@ -71,26 +81,34 @@
 //
 // # Scripting
 //
-// Methods such as Join, Leave, Rename, RaiseHand, Mute, Share, SetRole,
+// Meeting's methods (Join, Leave, Rename, RaiseHand, Mute, Share, SetRole,
 // Update, Speakers, Lock, Record, SetMode, InviteResult, WaitingRoomJoin,
 // WaitingRoomAdmit, WaitingRoomRemove, AddAttendee, NetCondition, Caption,
-// Start and End change the fake's own view of the meeting (View) and push
-// the matching frames to every subscribed socket, in call order.
+// Start, End, Flood) change the fake's own view of the meeting
+// (Meeting.View) and push the matching frames to every subscribed socket,
+// in call order.
+//
+// End returns once every socket open at the call has been sent the
+// Destroyed ConfDynamicInfoNotify and a close frame (1000) and has
+// closed, so Close after End drops nobody mid-ending; if End's ctx ends
+// first, Close still gives those sockets a moment to finish. Close
+// otherwise drops sockets without a close frame, as a crashed server
+// would.
 //
 // # Faults
 //
-// DropAll, Stall, RefuseWSToken(With), RefuseLogin(With), RefuseUpgrades,
-// SubscribeReturnCode, SkipVersion, DuplicateNext, ReorderNext,
-// SendMalformed, SendOversize, SendBinary and SetDelay inject the failures
-// a client must survive. Stats counts what happened; WaitFor,
+// Faults' methods (RefuseLogin, RefuseWSToken, RefuseUpgrades,
+// SubscribeReturnCode, DropAll, Stall, SkipVersion, DuplicateNext,
+// ReorderNext, SendMalformed, SendOversize, SendBinary, SetDelay) inject
+// the failures a client must survive. Stats counts what happened; WaitFor,
 // WaitSubscribed and WaitLive let a test wait for it.
 //
 // # Performance
 //
 // Each socket costs a reader and a writer goroutine, a 1 KiB read buffer,
 // a pooled write buffer and a bounded queue (Config.SendQueue). A frame is
-// encoded once and shared by every recipient. Flood pushes frames as fast
-// as the sockets take them, for benchmarks.
+// encoded once and shared by every recipient. Meeting.Flood pushes
+// frames as fast as the sockets take them, for benchmarks.
 //
 // The fake encodes frames with its own types and does not import the
 // client's events package, so that a misreading of the protocol shared by

@@ -1,11 +1,14 @@
 package fakemeeting_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 )
@@ -55,7 +58,7 @@ func Example() {
 
 	// (3) dial
 	url := login.Data.WsURL + fakemeeting.PathWS + "?confID=" + srv.ConferenceID() + "&tmpToken=" + wst.WebSocketToken
-	ws, _, err := srv.Dialer().Dial(url, nil)
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -95,7 +98,7 @@ func Example() {
 		}
 		fmt.Println(f.Action, f.MsgMode)
 	}
-	if _, err := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"}); err != nil {
+	if _, err := srv.Meeting().JoinOne(fakemeeting.Person{Name: "Zhang Min"}); err != nil {
 		log.Fatal(err)
 	}
 	var f push
@@ -113,4 +116,85 @@ func Example() {
 	// SpeakerChangeNotify 0
 	// InviteResultNotify 0
 	// ParticipantsNotify 1
+}
+
+// ExampleMeeting_End ends the meeting under a subscribed socket: End
+// returns once the socket was sent the Destroyed push and a normal close,
+// so the Close deferred above loses nothing. Stats then shows the
+// meeting's sockets: none live, at most one at a time.
+func ExampleMeeting_End() {
+	srv, err := fakemeeting.New(fakemeeting.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	ws := subscribed(srv, fakemeeting.ConfDynamicInfoNotify)
+	defer ws.Close()
+
+	// A client reads until the socket closes; got is buffered so that it
+	// keeps reading (and answers the close) while End waits.
+	got := make(chan string, 8)
+	go func() {
+		defer close(got)
+		for {
+			var f struct{ Action, State string }
+			if err := ws.ReadJSON(&f); err != nil {
+				got <- fmt.Sprint("normal close: ", websocket.IsCloseError(err, websocket.CloseNormalClosure))
+				return
+			}
+			got <- f.Action + " " + f.State
+		}
+	}()
+	if err := srv.Meeting().End(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	for line := range got {
+		fmt.Println(line)
+	}
+	n := srv.Stats().Sockets[srv.ConferenceID()]
+	fmt.Printf("sockets: %d live, at most %d at once\n", n.Live, n.Peak)
+
+	// Output:
+	// ConfDynamicInfoNotify Destroyed
+	// normal close: true
+	// sockets: 0 live, at most 1 at once
+}
+
+// subscribed logs in, dials and subscribes to types, and reads the reply
+// and the snapshot burst, as Example does step by step.
+func subscribed(srv *fakemeeting.Server, types ...string) *websocket.Conn {
+	hc := srv.Client()
+	get := func(path string, hdr http.Header, v any) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+path+"?conferenceID="+srv.ConferenceID(), nil)
+		req.Header = hdr
+		res, err := hc.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var login struct {
+		Data struct{ Token, WsURL string } `json:"data"`
+	}
+	get(fakemeeting.PathToken, http.Header{"X-Login-Type": {"1"}, "X-Password": {srv.HostPassword()}}, &login)
+	var wst struct{ WebSocketToken string }
+	get(fakemeeting.PathWSToken, http.Header{"X-Conference-Authorization": {login.Data.Token}}, &wst)
+	ws, _, err := websocket.DefaultDialer.Dial(login.Data.WsURL+fakemeeting.PathWS+
+		"?confID="+srv.ConferenceID()+"&tmpToken="+wst.WebSocketToken, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sub, _ := json.Marshal(map[string]any{"subscribeType": types, "confToken": login.Data.Token})
+	if err := ws.WriteJSON(map[string]any{"action": "Subscribe", "sequence": "1", "data": string(sub)}); err != nil {
+		log.Fatal(err)
+	}
+	for range 1 + len(types) { // the reply, then one snapshot per type
+		if _, _, err := ws.ReadMessage(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return ws
 }

@@ -19,7 +19,9 @@ type Refusal struct {
 	RetryAfter time.Duration
 }
 
-type faults struct {
+// faultState is what the armed faults have left to do. Guarded by
+// Server.mu.
+type faultState struct {
 	loginN    int
 	login     Refusal
 	wsTokN    int
@@ -34,13 +36,13 @@ type faults struct {
 	held            map[string][]byte
 }
 
-func newFaults() faults {
-	return faults{
+func newFaults() faultState {
+	return faultState{
 		skip: map[string]bool{}, dup: map[string]bool{}, reorder: map[string]bool{}, held: map[string][]byte{},
 	}
 }
 
-func (f *faults) takeLogin() (Refusal, bool) {
+func (f *faultState) takeLogin() (Refusal, bool) {
 	if f.loginN <= 0 {
 		return Refusal{}, false
 	}
@@ -48,7 +50,7 @@ func (f *faults) takeLogin() (Refusal, bool) {
 	return f.login, true
 }
 
-func (f *faults) takeWSToken() (Refusal, bool) {
+func (f *faultState) takeWSToken() (Refusal, bool) {
 	if f.wsTokN <= 0 {
 		return Refusal{}, false
 	}
@@ -67,30 +69,28 @@ func (r Refusal) norm() Refusal {
 	return r
 }
 
-// RefuseWSToken makes the next n wsToken requests fail with status and
-// error_code code (sent as given). E.g. RefuseWSToken(2, 401,
-// "MMC.111070004"), or rate limiting: RefuseWSToken(1, 429, "100000429").
-// n <= 0 cancels a pending refusal. A zero status means 500, an empty
-// code "MMC.111070001".
-func (s *Server) RefuseWSToken(n, status int, code string) {
-	s.RefuseWSTokenWith(n, Refusal{Status: status, Code: code})
-}
+// Faults injects the failures a client must survive: refused calls,
+// dropped and stalled sockets, gaps, duplicates, reordering and garbage on
+// the wire. Get it from Server.Faults. Each knob takes effect for the
+// calls, upgrades or pushes that follow it; it is safe for concurrent use.
+type Faults struct{ s *Server }
 
-// RefuseWSTokenWith is RefuseWSToken with every field, e.g. RetryAfter.
-func (s *Server) RefuseWSTokenWith(n int, r Refusal) {
+// RefuseWSToken makes the next n wsToken requests fail as r says, e.g.
+// Refusal{Status: 401, Code: CodeAuthFailed}, or rate limiting with
+// Refusal{Status: 429, Code: CodeFlowControl, RetryAfter: 3 * time.Second}.
+// n <= 0 cancels a pending refusal. A zero Status means 500, an empty Code
+// "MMC.111070001".
+func (f *Faults) RefuseWSToken(n int, r Refusal) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.wsTokN, s.f.wsTok = n, r.norm()
 }
 
 // RefuseLogin makes the next n token (login or keep-alive) requests fail
-// with status and code.
-func (s *Server) RefuseLogin(n, status int, code string) {
-	s.RefuseLoginWith(n, Refusal{Status: status, Code: code})
-}
-
-// RefuseLoginWith is RefuseLogin with every field.
-func (s *Server) RefuseLoginWith(n int, r Refusal) {
+// as r says, as RefuseWSToken does.
+func (f *Faults) RefuseLogin(n int, r Refusal) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.loginN, s.f.login = n, r.norm()
@@ -99,7 +99,8 @@ func (s *Server) RefuseLoginWith(n int, r Refusal) {
 // RefuseUpgrades makes the next n WebSocket upgrades that present a valid
 // token fail anyway (the token is still consumed). status > 0 answers with
 // that HTTP status; status 0 accepts the upgrade and then closes it (1008).
-func (s *Server) RefuseUpgrades(n, status int) {
+func (f *Faults) RefuseUpgrades(n, status int) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.refuseUpg, s.f.refuseUpgStatus = n, status
@@ -108,7 +109,8 @@ func (s *Server) RefuseUpgrades(n, status int) {
 // SubscribeReturnCode makes the next Subscribe answer with returnCode
 // code; a non-zero code then closes the socket. The control token is not
 // checked for that Subscribe.
-func (s *Server) SubscribeReturnCode(code int) {
+func (f *Faults) SubscribeReturnCode(code int) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.subCode = &code
@@ -121,7 +123,8 @@ func (s *Server) SubscribeReturnCode(code int) {
 // (a gap: v = last+2). Full-state types (ConfBasicInfoNotify,
 // ConfDynamicInfoNotify, SpeakerChangeNotify) carry ms versions, so it
 // has no visible effect on them.
-func (s *Server) SkipVersion(action string) {
+func (f *Faults) SkipVersion(action string) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.skip[action] = true
@@ -129,7 +132,8 @@ func (s *Server) SkipVersion(action string) {
 
 // DuplicateNext sends the next push of action twice (same bytes, same
 // msgID and version).
-func (s *Server) DuplicateNext(action string) {
+func (f *Faults) DuplicateNext(action string) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.dup[action] = true
@@ -138,7 +142,8 @@ func (s *Server) DuplicateNext(action string) {
 // ReorderNext holds back the next push of action and sends it right after
 // the one that follows it, so the two arrive swapped. A held push is lost
 // if no further push of that type comes.
-func (s *Server) ReorderNext(action string) {
+func (f *Faults) ReorderNext(action string) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.f.reorder[action] = true
@@ -147,7 +152,8 @@ func (s *Server) ReorderNext(action string) {
 // SetDelay delays every token and wsToken response by d, in real time
 // (so that a client's http.Client timeout, which is real time, can be
 // tested). 0 removes the delay.
-func (s *Server) SetDelay(d time.Duration) {
+func (f *Faults) SetDelay(d time.Duration) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delay = d
@@ -155,7 +161,8 @@ func (s *Server) SetDelay(d time.Duration) {
 
 // DropAll closes the TCP connection of every live socket abruptly, with no
 // close frame.
-func (s *Server) DropAll() {
+func (f *Faults) DropAll() {
+	s := f.s
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -173,7 +180,8 @@ func (s *Server) DropAll() {
 // echoed, pushes queue up (a queue that overflows drops its socket), and
 // the idle timeout does not fire. Stall(false) resumes and restarts every
 // socket's idle window.
-func (s *Server) Stall(on bool) {
+func (f *Faults) Stall(on bool) {
+	s := f.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if on {
@@ -208,7 +216,8 @@ func (s *Server) toSubscribed(f *outFrame) int {
 
 // SendMalformed sends a truncated, invalid JSON text frame to every
 // subscribed socket. It returns how many sockets it was queued for.
-func (s *Server) SendMalformed() int {
+func (f *Faults) SendMalformed() int {
+	s := f.s
 	s.mu.Lock()
 	now := s.clk.Now()
 	b := []byte(`{"action":"ParticipantsNotify","version":` + itoa(now.UnixMilli()) + `,"msgMode":1,"confID":"` +
@@ -221,7 +230,8 @@ func (s *Server) SendMalformed() int {
 // least the bare envelope) with an undocumented action
 // ("CustomMultiPicNotify") to every subscribed socket, for testing a
 // client's read limit.
-func (s *Server) SendOversize(size int) int {
+func (f *Faults) SendOversize(size int) int {
+	s := f.s
 	s.mu.Lock()
 	now := s.clk.Now()
 	prefix := `{"action":"CustomMultiPicNotify","version":` + itoa(now.UnixMilli()) + `,"createTime":` +
@@ -239,7 +249,8 @@ func (s *Server) SendOversize(size int) int {
 // SendBinary sends a binary frame (holding an otherwise valid
 // ConfBasicInfoNotify) to every subscribed socket. The vendor sends only
 // text frames.
-func (s *Server) SendBinary() int {
+func (f *Faults) SendBinary() int {
+	s := f.s
 	s.mu.Lock()
 	b, _ := s.snapshotLocked(ConfBasicInfoNotify, s.clk.Now())
 	s.mu.Unlock()

@@ -25,16 +25,17 @@ const (
 // changes as with the script API: participants toggle MUTE and HAND, the
 // speaker set rotates. With no participants, two are joined first.
 //
-// One-shot faults (DuplicateNext, ReorderNext) do not apply to Flood's
-// frames; SkipVersion does. Script calls made during a Flood wait for the
+// One-shot faults (Faults.DuplicateNext, ReorderNext) do not apply to
+// Flood's frames; SkipVersion does. Script calls made during a Flood wait for the
 // current frame; do not Stall during a Flood unless ctx is bounded.
 //
 // It returns the number of frames queued (pushes × recipients).
-func (s *Server) Flood(ctx context.Context, n int, mix FloodMix) (int64, error) {
+func (m *Meeting) Flood(ctx context.Context, n int, mix FloodMix) (int64, error) {
+	s := m.s
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if _, err := s.ensureFloodParticipants(); err != nil {
+	if _, err := m.ensureFloodParticipants(); err != nil {
 		return 0, err
 	}
 	var queued int64
@@ -52,14 +53,15 @@ func (s *Server) Flood(ctx context.Context, n int, mix FloodMix) (int64, error) 
 	return queued, nil
 }
 
-func (s *Server) ensureFloodParticipants() (int, error) {
+func (m *Meeting) ensureFloodParticipants() (int, error) {
+	s := m.s
 	s.mu.Lock()
 	n := len(s.m.order)
 	s.mu.Unlock()
 	if n >= 2 {
 		return n, nil
 	}
-	_, err := s.Join(Person{Name: "Flood A", Video: true}, Person{Name: "Flood B", Muted: true})
+	_, err := m.Join(Person{Name: "Flood A", Video: true}, Person{Name: "Flood B", Muted: true})
 	return n + 2, err
 }
 

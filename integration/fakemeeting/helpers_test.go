@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,10 +147,28 @@ func wsToken(t testing.TB, srv *fakemeeting.Server, c *http.Client, ctl string) 
 
 func basic(tok string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(tok)) }
 
+// wsBase is the ws(s) base the token endpoint hands out as data.wsURL.
+func wsBase(srv *fakemeeting.Server) string { return "ws" + strings.TrimPrefix(srv.URL(), "http") }
+
+// connURL is the WebSocket URL for dialing with tmpToken.
+func connURL(srv *fakemeeting.Server, tmp string) string {
+	return wsBase(srv) + fakemeeting.PathWS + "?confID=" + srv.ConferenceID() + "&tmpToken=" + tmp
+}
+
+// dialer trusts the fake and uses small buffers.
+func dialer(srv *fakemeeting.Server) *websocket.Dialer {
+	return &websocket.Dialer{
+		TLSClientConfig:  srv.TLSConfig(),
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  1024,
+	}
+}
+
 // dial dials with tmp; on success the conn is closed at cleanup.
 func dial(t testing.TB, srv *fakemeeting.Server, tmp string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	ws, res, err := srv.Dialer().Dial(srv.ConnURL(tmp), nil)
+	ws, res, err := dialer(srv).Dial(connURL(srv, tmp), nil)
 	if res != nil && res.Body != nil {
 		res.Body.Close()
 	}

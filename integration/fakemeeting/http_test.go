@@ -31,8 +31,8 @@ func TestLoginResponse(t *testing.T) {
 	if !tokenRe.MatchString(d["tmpWsToken"].(string)) {
 		t.Errorf("tmpWsToken %q", d["tmpWsToken"])
 	}
-	if d["wsURL"] != srv.WSURL() {
-		t.Errorf("wsURL %v, want %s", d["wsURL"], srv.WSURL())
+	if d["wsURL"] != wsBase(srv) {
+		t.Errorf("wsURL %v, want %s", d["wsURL"], wsBase(srv))
 	}
 	if d["role"] != json.Number("1") {
 		t.Errorf("role %v", d["role"])
@@ -195,10 +195,10 @@ func TestNotStartedThenStart(t *testing.T) {
 	if r.Status != 400 || r.errorCode() != "MMC.111072005" {
 		t.Fatalf("not started: %d %s", r.Status, r.Raw)
 	}
-	if srv.View().State != fakemeeting.StateSchedule {
-		t.Errorf("state %s", srv.View().State)
+	if srv.Meeting().View().State != fakemeeting.StateSchedule {
+		t.Errorf("state %s", srv.Meeting().View().State)
 	}
-	if err := srv.Start(); err != nil {
+	if err := srv.Meeting().Start(); err != nil {
 		t.Fatal(err)
 	}
 	s := connect(t, srv, c, []string{"ConfDynamicInfoNotify"}, -1)
@@ -209,7 +209,7 @@ func TestNotStartedThenStart(t *testing.T) {
 
 func TestSetDelay(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
-	srv.SetDelay(300 * time.Millisecond)
+	srv.Faults().SetDelay(300 * time.Millisecond)
 	c := srv.Client()
 	c.Timeout = 50 * time.Millisecond
 	req, _ := http.NewRequest(http.MethodGet, tokenURL(srv, srv.ConferenceID()), nil)
@@ -219,7 +219,7 @@ func TestSetDelay(t *testing.T) {
 		res.Body.Close()
 		t.Fatal("delayed login answered within the client timeout")
 	}
-	srv.SetDelay(0)
+	srv.Faults().SetDelay(0)
 	c.Timeout = 5 * time.Second
 	login(t, srv, c)
 }
@@ -227,7 +227,7 @@ func TestSetDelay(t *testing.T) {
 func TestRefuseLogin(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
-	srv.RefuseLogin(1, 500, "MMC.111070001")
+	srv.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 500, Code: "MMC.111070001"})
 	r := loginResp(t, srv, c, srv.HostPassword(), nil)
 	if r.Status != 500 || r.errorCode() != "MMC.111070001" {
 		t.Fatalf("refused login: %d %s", r.Status, r.Raw)
@@ -239,7 +239,7 @@ func TestRefuseWSToken(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
 	tok := login(t, srv, c)
-	srv.RefuseWSToken(2, 401, "MMC.111070004")
+	srv.Faults().RefuseWSToken(2, fakemeeting.Refusal{Status: 401, Code: "MMC.111070004"})
 	for i := 0; i < 2; i++ {
 		r := wsTokenResp(t, srv, c, tok)
 		if r.Status != 401 || r.errorCode() != "MMC.111070004" {
@@ -256,12 +256,12 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
 	tok := login(t, srv, c)
-	srv.RefuseWSTokenWith(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 1500 * time.Millisecond})
+	srv.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 429, Code: "100000429", RetryAfter: 1500 * time.Millisecond})
 	r := wsTokenResp(t, srv, c, tok)
 	if r.Status != 429 || r.errorCode() != "100000429" || r.Header.Get("Retry-After") != "2" {
 		t.Fatalf("rate limit: %d %v %s", r.Status, r.Header, r.Raw)
 	}
-	srv.RefuseWSToken(1, 429, "100000429")
+	srv.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 429, Code: "100000429"})
 	r = wsTokenResp(t, srv, c, tok)
 	if r.Status != 429 || r.Header.Get("Retry-After") != "" {
 		t.Fatalf("rate limit without Retry-After: %d %v", r.Status, r.Header)

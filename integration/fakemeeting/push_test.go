@@ -70,14 +70,14 @@ func TestSnapshotThenDeltas(t *testing.T) {
 	}
 
 	fc.Advance(time.Second)
-	pid, err := srv.JoinOne(fakemeeting.Person{Name: "Zhang Min"})
+	pid, err := srv.Meeting().JoinOne(fakemeeting.Person{Name: "Zhang Min"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = srv.RaiseHand(pid, true)
-	_ = srv.Lock(true)
-	_ = srv.Speakers(pid, roster[0].PID)
-	_ = srv.Leave(roster[1].PID)
+	_ = srv.Meeting().RaiseHand(pid, true)
+	_ = srv.Meeting().Lock(true)
+	_ = srv.Meeting().Speakers(pid, roster[0].PID)
+	_ = srv.Meeting().Leave(roster[1].PID)
 
 	j := read(t, s.ws)
 	h := read(t, s.ws)
@@ -121,7 +121,7 @@ func TestSnapshotThenDeltas(t *testing.T) {
 	if n := len(s2.snapshot[0].list()); n != 2 {
 		t.Errorf("late snapshot participants %d", n)
 	}
-	_ = srv.Rename(pid, "Zhang Min (PM)")
+	_ = srv.Meeting().Rename(pid, "Zhang Min (PM)")
 	for _, ws := range []*websocket.Conn{s.ws, s2.ws} {
 		if f := read(t, ws); f.num("version") != 4 {
 			t.Errorf("shared version: %v", f)
@@ -134,8 +134,8 @@ func TestDeltasOnlyToSubscribers(t *testing.T) {
 	c := srv.Client()
 	p := connect(t, srv, c, []string{"ParticipantsNotify"}, -1)
 	d := connect(t, srv, c, []string{"ConfDynamicInfoNotify"}, -1)
-	_ = srv.Lock(true)
-	_, _ = srv.JoinOne(fakemeeting.Person{})
+	_ = srv.Meeting().Lock(true)
+	_, _ = srv.Meeting().JoinOne(fakemeeting.Person{})
 	if f := read(t, p.ws); f.action() != "ParticipantsNotify" {
 		t.Errorf("participants socket got %s", f.action())
 	}
@@ -143,8 +143,8 @@ func TestDeltasOnlyToSubscribers(t *testing.T) {
 		t.Errorf("dynamic socket got %s", f.action())
 	}
 	// Versions advance even without subscribers.
-	_ = srv.InviteResult("+991", "0")
-	if v := srv.View().Versions["InviteResultNotify"]; v != 1 {
+	_ = srv.Meeting().InviteResult("+991", "0")
+	if v := srv.Meeting().View().Versions["InviteResultNotify"]; v != 1 {
 		t.Errorf("InviteResultNotify version %d", v)
 	}
 }
@@ -169,12 +169,12 @@ func TestShapesMatchExamples(t *testing.T) {
 	for _, f := range s.snapshot {
 		snap[f.action()] = f
 	}
-	_ = srv.Speakers(roster[0].PID, roster[1].PID)
-	_ = srv.RaiseHand(roster[0].PID, true)
-	_ = srv.InviteResult("+99111283746509012", "0")
-	_ = srv.NetCondition(roster[0].PID, "good", 41)
-	_, _ = srv.WaitingRoomJoin(fakemeeting.Person{Name: "Guest Wang", Anonymous: true, LoginType: "Mobile"})
-	_ = srv.Caption(roster[0].PID, "Let's move on to the release checklist.")
+	_ = srv.Meeting().Speakers(roster[0].PID, roster[1].PID)
+	_ = srv.Meeting().RaiseHand(roster[0].PID, true)
+	_ = srv.Meeting().InviteResult("+99111283746509012", "0")
+	_ = srv.Meeting().NetCondition(roster[0].PID, "good", 41)
+	_, _ = srv.Meeting().WaitingRoomJoin(fakemeeting.Person{Name: "Guest Wang", Anonymous: true, LoginType: "Mobile"})
+	_ = srv.Meeting().Caption(roster[0].PID, "Let's move on to the release checklist.")
 	delta := map[string]frame{}
 	for i := 0; i < 6; i++ {
 		f := read(t, s.ws)
@@ -259,15 +259,15 @@ func TestShapesMatchExamples(t *testing.T) {
 func TestWaitingRoomFlow(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	s := connect(t, srv, srv.Client(), []string{"WaitingListNotify", "ParticipantsNotify"}, -1)
-	pid, err := srv.WaitingRoomJoin(fakemeeting.Person{Name: "Guest Wang"})
+	pid, err := srv.Meeting().WaitingRoomJoin(fakemeeting.Person{Name: "Guest Wang"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := srv.WaitingRoomJoin(fakemeeting.Person{Name: "Guest Li"})
-	if err := srv.WaitingRoomAdmit(pid); err != nil {
+	other, _ := srv.Meeting().WaitingRoomJoin(fakemeeting.Person{Name: "Guest Li"})
+	if err := srv.Meeting().WaitingRoomAdmit(pid); err != nil {
 		t.Fatal(err)
 	}
-	_ = srv.WaitingRoomRemove(other)
+	_ = srv.Meeting().WaitingRoomRemove(other)
 	type step struct {
 		action string
 		mode   string
@@ -294,7 +294,7 @@ func TestWaitingRoomFlow(t *testing.T) {
 			}
 		}
 	}
-	v := srv.View()
+	v := srv.Meeting().View()
 	if len(v.WaitingRoom) != 0 || v.Participants[pid]["NAME"] != "Guest Wang" {
 		t.Errorf("view %+v", v)
 	}
@@ -313,7 +313,7 @@ func TestCaptionsAndConfControl(t *testing.T) {
 	if f.action() != "ConfDynamicInfoNotify" || f["realTimeSubtitle"] != json.Number("1") {
 		t.Fatalf("captions on: %v", f)
 	}
-	_ = srv.Caption(roster[0].PID, "hello")
+	_ = srv.Meeting().Caption(roster[0].PID, "hello")
 	f = read(t, s.ws)
 	if f.action() != "RealTimeSubtitleNotify" || f["version"] != "1" || f.num("msgMode") != 1 {
 		t.Fatalf("caption %v", f)
@@ -325,7 +325,7 @@ func TestCaptionsAndConfControl(t *testing.T) {
 	if msg["translateText"] != "hello" {
 		t.Errorf("caption text %v", msg)
 	}
-	v := srv.View()
+	v := srv.Meeting().View()
 	if !v.Subtitles || len(v.CaptionRequests) != 1 || v.CaptionRequests[0].IDs[0] != roster[0].PID {
 		t.Errorf("view %+v", v)
 	}
@@ -341,7 +341,7 @@ func TestCaptionsAndConfControl(t *testing.T) {
 	if f := read(t, s.ws); f.action() != "HeartBeat" {
 		t.Errorf("got %v", f)
 	}
-	if len(srv.View().CaptionRequests) != 1 {
+	if len(srv.Meeting().View().CaptionRequests) != 1 {
 		t.Error("bad-token ConfControl recorded")
 	}
 }
@@ -355,9 +355,9 @@ func TestAttendeesAndNetCondition(t *testing.T) {
 	if n := len(s.snapshot[1].list()); n != 0 {
 		t.Errorf("net conditions %d", n)
 	}
-	_ = srv.AddAttendee(fakemeeting.Attendee{Name: "Zhang Min"})
-	_ = srv.NetCondition(roster[1].PID, "bad", 400)
-	_ = srv.Leave(roster[1].PID)
+	_ = srv.Meeting().AddAttendee(fakemeeting.Attendee{Name: "Zhang Min"})
+	_ = srv.Meeting().NetCondition(roster[1].PID, "bad", 400)
+	_ = srv.Meeting().Leave(roster[1].PID)
 	a := read(t, s.ws)
 	if a.action() != "AttendeesNotify" || a.list()[0].(map[string]any)["name"] != "Zhang Min" || a.num("msgMode") != 1 {
 		t.Errorf("attendee delta %v", a)
@@ -370,7 +370,7 @@ func TestAttendeesAndNetCondition(t *testing.T) {
 	if rm.action() != "NetConditionNotify" || rm.list()[0].(map[string]any)["mode"] != json.Number("1") || rm.num("version") != 2 {
 		t.Errorf("net removal %v", rm)
 	}
-	if len(srv.View().Attendees) != 2 {
+	if len(srv.Meeting().View().Attendees) != 2 {
 		t.Error("view attendees")
 	}
 }
@@ -379,10 +379,10 @@ func TestSkipVersion(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
 	pid := roster[0].PID
-	_ = srv.RaiseHand(pid, true)
-	srv.SkipVersion("ParticipantsNotify")
-	_ = srv.RaiseHand(pid, false)
-	_ = srv.Mute(pid, true)
+	_ = srv.Meeting().RaiseHand(pid, true)
+	srv.Faults().SkipVersion("ParticipantsNotify")
+	_ = srv.Meeting().RaiseHand(pid, false)
+	_ = srv.Meeting().Mute(pid, true)
 	var vs []int64
 	for i := 0; i < 3; i++ {
 		vs = append(vs, read(t, s.ws).num("version"))
@@ -394,11 +394,11 @@ func TestSkipVersion(t *testing.T) {
 
 func TestFaultWaitsForASubscriber(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
-	srv.SkipVersion("ParticipantsNotify")
-	srv.DuplicateNext("ParticipantsNotify")
-	_ = srv.RaiseHand(roster[0].PID, true) // nobody listens: version 1, faults kept
+	srv.Faults().SkipVersion("ParticipantsNotify")
+	srv.Faults().DuplicateNext("ParticipantsNotify")
+	_ = srv.Meeting().RaiseHand(roster[0].PID, true) // nobody listens: version 1, faults kept
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	_ = srv.RaiseHand(roster[0].PID, false)
+	_ = srv.Meeting().RaiseHand(roster[0].PID, false)
 	a, b := read(t, s.ws), read(t, s.ws)
 	if a.num("version") != 3 || b.num("version") != 3 || a["msgID"] != b["msgID"] {
 		t.Errorf("got %v / %v, want version 3 twice", a, b)
@@ -408,9 +408,9 @@ func TestFaultWaitsForASubscriber(t *testing.T) {
 func TestDuplicateNext(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.DuplicateNext("ParticipantsNotify")
-	_ = srv.RaiseHand(roster[0].PID, true)
-	_ = srv.RaiseHand(roster[0].PID, false)
+	srv.Faults().DuplicateNext("ParticipantsNotify")
+	_ = srv.Meeting().RaiseHand(roster[0].PID, true)
+	_ = srv.Meeting().RaiseHand(roster[0].PID, false)
 	a, b, c := read(t, s.ws), read(t, s.ws), read(t, s.ws)
 	if a["msgID"] != b["msgID"] || a.num("version") != 1 || b.num("version") != 1 {
 		t.Errorf("not duplicated: %v / %v", a, b)
@@ -423,10 +423,10 @@ func TestDuplicateNext(t *testing.T) {
 func TestReorderNext(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.ReorderNext("ParticipantsNotify")
-	_ = srv.RaiseHand(roster[0].PID, true)
-	_ = srv.Mute(roster[0].PID, true)
-	_ = srv.Share(roster[0].PID, true)
+	srv.Faults().ReorderNext("ParticipantsNotify")
+	_ = srv.Meeting().RaiseHand(roster[0].PID, true)
+	_ = srv.Meeting().Mute(roster[0].PID, true)
+	_ = srv.Meeting().Share(roster[0].PID, true)
 	var vs []int64
 	for i := 0; i < 3; i++ {
 		vs = append(vs, read(t, s.ws).num("version"))
@@ -438,18 +438,18 @@ func TestReorderNext(t *testing.T) {
 
 func TestScriptView(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
-	pid, _ := srv.JoinOne(fakemeeting.Person{Name: "A", Extra: map[string]string{"CLICENT_LOGIN_TYPE": "Pad"}})
-	_ = srv.Rename(pid, "B")
-	_ = srv.RaiseHand(pid, true)
-	_ = srv.Mute(pid, true)
-	_ = srv.Share(pid, true)
-	_ = srv.SetRole(pid, fakemeeting.RoleHost)
-	_ = srv.Speakers(pid, roster[0].PID, roster[1].PID, "ignored-4th")
-	_ = srv.Lock(true)
-	_ = srv.Record(true)
-	_ = srv.SetMode(fakemeeting.ModeBroadcast)
-	_ = srv.InviteResult("+99", "11076010")
-	v := srv.View()
+	pid, _ := srv.Meeting().JoinOne(fakemeeting.Person{Name: "A", Extra: map[string]string{"CLICENT_LOGIN_TYPE": "Pad"}})
+	_ = srv.Meeting().Rename(pid, "B")
+	_ = srv.Meeting().RaiseHand(pid, true)
+	_ = srv.Meeting().Mute(pid, true)
+	_ = srv.Meeting().Share(pid, true)
+	_ = srv.Meeting().SetRole(pid, fakemeeting.RoleHost)
+	_ = srv.Meeting().Speakers(pid, roster[0].PID, roster[1].PID, "ignored-4th")
+	_ = srv.Meeting().Lock(true)
+	_ = srv.Meeting().Record(true)
+	_ = srv.Meeting().SetMode(fakemeeting.ModeBroadcast)
+	_ = srv.Meeting().InviteResult("+99", "11076010")
+	v := srv.Meeting().View()
 	p := v.Participants[pid]
 	if p["NAME"] != "B" || p["HAND"] != "1" || p["MUTE"] != "1" || p["SHARE"] != "1" || p["ROLE"] != "1" || p["CLICENT_LOGIN_TYPE"] != "Pad" {
 		t.Errorf("participant %v", p)
@@ -463,18 +463,18 @@ func TestScriptView(t *testing.T) {
 	if !slices.Equal(v.Order, []string{roster[0].PID, roster[1].PID, pid}) {
 		t.Errorf("order %v", v.Order)
 	}
-	if err := srv.Mute("nobody", true); err == nil {
+	if err := srv.Meeting().Mute("nobody", true); err == nil {
 		t.Error("unknown pid accepted")
 	}
-	if _, err := srv.JoinOne(fakemeeting.Person{PID: pid}); err == nil {
+	if _, err := srv.Meeting().JoinOne(fakemeeting.Person{PID: pid}); err == nil {
 		t.Error("duplicate pid accepted")
 	}
-	if err := srv.Speakers(); err != nil || len(srv.View().Speakers) != 0 {
+	if err := srv.Meeting().Speakers(); err != nil || len(srv.Meeting().View().Speakers) != 0 {
 		t.Error("clearing speakers")
 	}
 	// View is a copy.
 	v.Participants[pid]["NAME"] = "changed"
-	if srv.View().Participants[pid]["NAME"] != "B" {
+	if srv.Meeting().View().Participants[pid]["NAME"] != "B" {
 		t.Error("View shares state")
 	}
 }
@@ -487,7 +487,7 @@ func TestLargeMeetingFrameSize(t *testing.T) {
 	for i := range people {
 		people[i] = fakemeeting.Person{Name: fmt.Sprintf("Participant with a realistic name %04d", i), Video: i%3 == 0, Muted: i%2 == 0}
 	}
-	if _, err := srv.Join(people...); err != nil {
+	if _, err := srv.Meeting().Join(people...); err != nil {
 		t.Fatal(err)
 	}
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, 0)
@@ -550,7 +550,7 @@ func TestFlood(t *testing.T) {
 		}(s.ws)
 	}
 	start := time.Now()
-	queued, err := srv.Flood(ctxT(t), n, fakemeeting.FloodMixed)
+	queued, err := srv.Meeting().Flood(ctxT(t), n, fakemeeting.FloodMixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,12 +569,12 @@ func TestFlood(t *testing.T) {
 func TestFloodStopsOnContext(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{SendQueue: 16})
 	connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.Stall(true)
-	defer srv.Stall(false)
+	srv.Faults().Stall(true)
+	defer srv.Faults().Stall(false)
 	ctx := ctxT(t)
 	ctx, cancel := contextWithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	n, err := srv.Flood(ctx, 1000, fakemeeting.FloodParticipants)
+	n, err := srv.Meeting().Flood(ctx, 1000, fakemeeting.FloodParticipants)
 	if err == nil || n > 20 {
 		t.Errorf("flood into a stalled socket: %d, %v", n, err)
 	}
@@ -587,6 +587,6 @@ func TestEndClosesWhileFlooding(t *testing.T) {
 	connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
 	ctx, cancel := contextWithTimeout(ctxT(t), 200*time.Millisecond)
 	defer cancel()
-	_, _ = srv.Flood(ctx, 1_000_000, fakemeeting.FloodParticipants)
+	_, _ = srv.Meeting().Flood(ctx, 1_000_000, fakemeeting.FloodParticipants)
 	srv.Close()
 }

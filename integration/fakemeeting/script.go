@@ -1,10 +1,19 @@
 package fakemeeting
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
 )
+
+// Meeting is the script of the fake's meeting. Each method changes the
+// fake's own view of the meeting (View) and pushes the matching frames to
+// every socket subscribed to their type, in call order; a method that
+// fails changes nothing. Get it from Server.Meeting; it is safe for
+// concurrent use. After End the methods return ErrEnded, after Close
+// ErrClosed.
+type Meeting struct{ s *Server }
 
 // script runs fn with the push order lock and the state lock held. Every
 // script method goes through it, so each call's pushes reach every socket
@@ -35,7 +44,8 @@ func (s *Server) part(pid string) (*participant, error) {
 // pinfoMaps, mode 0) and returns their pids (generated where empty).
 // Several people joined in one call travel in one frame; use it to build
 // large meetings quickly.
-func (s *Server) Join(people ...Person) ([]string, error) {
+func (m *Meeting) Join(people ...Person) ([]string, error) {
+	s := m.s
 	var pids []string
 	err := s.script(func(now time.Time) error {
 		for _, p := range people {
@@ -60,8 +70,8 @@ func (s *Server) Join(people ...Person) ([]string, error) {
 }
 
 // JoinOne is Join for one person, returning its pid.
-func (s *Server) JoinOne(p Person) (string, error) {
-	pids, err := s.Join(p)
+func (m *Meeting) JoinOne(p Person) (string, error) {
+	pids, err := m.Join(p)
 	if err != nil {
 		return "", err
 	}
@@ -71,7 +81,8 @@ func (s *Server) JoinOne(p Person) (string, error) {
 // Leave removes a participant (delta mode 1, empty pinfoMap). A leaving
 // speaker also leaves the speaker list (SpeakerChangeNotify pushed) and a
 // NetCondition entry is removed (NetConditionNotify mode 1).
-func (s *Server) Leave(pid string) error {
+func (m *Meeting) Leave(pid string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		if _, err := s.part(pid); err != nil {
 			return err
@@ -96,7 +107,8 @@ func (s *Server) Leave(pid string) error {
 
 // Update changes pinfoMap keys of a participant and pushes exactly those
 // keys as a delta. Keys equal to the current value are still sent.
-func (s *Server) Update(pid string, changes map[string]string) error {
+func (m *Meeting) Update(pid string, changes map[string]string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		return s.updateLocked(pid, changes, now)
 	})
@@ -117,35 +129,36 @@ func (s *Server) updateLocked(pid string, changes map[string]string, now time.Ti
 }
 
 // Rename sets NAME.
-func (s *Server) Rename(pid, name string) error {
-	return s.Update(pid, map[string]string{"NAME": name})
+func (m *Meeting) Rename(pid, name string) error {
+	return m.Update(pid, map[string]string{"NAME": name})
 }
 
 // RaiseHand sets HAND.
-func (s *Server) RaiseHand(pid string, up bool) error {
-	return s.Update(pid, map[string]string{"HAND": s01(up)})
+func (m *Meeting) RaiseHand(pid string, up bool) error {
+	return m.Update(pid, map[string]string{"HAND": s01(up)})
 }
 
 // Mute sets MUTE.
-func (s *Server) Mute(pid string, muted bool) error {
-	return s.Update(pid, map[string]string{"MUTE": s01(muted)})
+func (m *Meeting) Mute(pid string, muted bool) error {
+	return m.Update(pid, map[string]string{"MUTE": s01(muted)})
 }
 
 // Share sets SHARE.
-func (s *Server) Share(pid string, sharing bool) error {
-	return s.Update(pid, map[string]string{"SHARE": s01(sharing)})
+func (m *Meeting) Share(pid string, sharing bool) error {
+	return m.Update(pid, map[string]string{"SHARE": s01(sharing)})
 }
 
 // SetRole sets ROLE.
-func (s *Server) SetRole(pid string, r Role) error {
-	return s.Update(pid, map[string]string{"ROLE": itoa(int64(r))})
+func (m *Meeting) SetRole(pid string, r Role) error {
+	return m.Update(pid, map[string]string{"ROLE": itoa(int64(r))})
 }
 
 // Speakers sets the active speakers, loudest first (volumes 62, 40, 18)
 // and pushes SpeakerChangeNotify as full state. At most the first three
 // are kept (the vendor sends the three loudest). No pids = nobody speaks
 // (a push without data).
-func (s *Server) Speakers(pids ...string) error {
+func (m *Meeting) Speakers(pids ...string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		sp, err := s.speakersFor(pids)
 		if err != nil {
@@ -166,10 +179,11 @@ func (s *Server) dynamic(fn func()) error {
 }
 
 // Lock sets the meeting lock (ConfDynamicInfoNotify lock, full state).
-func (s *Server) Lock(on bool) error { return s.dynamic(func() { s.m.lock = on }) }
+func (m *Meeting) Lock(on bool) error { return m.s.dynamic(func() { m.s.m.lock = on }) }
 
 // Record sets recording (recState; recOccurred sticks at 1).
-func (s *Server) Record(on bool) error {
+func (m *Meeting) Record(on bool) error {
+	s := m.s
 	return s.dynamic(func() {
 		s.m.rec = on
 		if on {
@@ -179,11 +193,12 @@ func (s *Server) Record(on bool) error {
 }
 
 // SetMode sets the meeting mode: FREE, FIXED, ROLLCALL, BROADCAST.
-func (s *Server) SetMode(mode string) error { return s.dynamic(func() { s.m.mode = mode }) }
+func (m *Meeting) SetMode(mode string) error { return m.s.dynamic(func() { m.s.m.mode = mode }) }
 
 // InviteResult records the result of calling callNumber ("0" = success,
 // or a leave reason such as "11076010") and pushes it as a delta.
-func (s *Server) InviteResult(callNumber, code string) error {
+func (m *Meeting) InviteResult(callNumber, code string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		r := wireInvite{CallNumber: callNumber, ResultCode: code}
 		if i := slices.IndexFunc(s.m.invites, func(w wireInvite) bool { return w.CallNumber == callNumber }); i >= 0 {
@@ -198,7 +213,8 @@ func (s *Server) InviteResult(callNumber, code string) error {
 
 // WaitingRoomJoin puts a person in the waiting room (WaitingListNotify
 // delta, WAITINGSTATE "0") and returns its pid.
-func (s *Server) WaitingRoomJoin(p Person) (string, error) {
+func (m *Meeting) WaitingRoomJoin(p Person) (string, error) {
+	s := m.s
 	var pid string
 	err := s.script(func(now time.Time) error {
 		if p.PID != "" {
@@ -219,7 +235,8 @@ func (s *Server) WaitingRoomJoin(p Person) (string, error) {
 // WaitingRoomAdmit admits a waiting member: WaitingListNotify delta with
 // WAITINGSTATE "1", then the member joins (ParticipantsNotify delta, same
 // pid and name), then the waiting entry is removed (mode 1).
-func (s *Server) WaitingRoomAdmit(pid string) error {
+func (m *Meeting) WaitingRoomAdmit(pid string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		w, ok := s.m.waiting[pid]
 		if !ok {
@@ -246,7 +263,8 @@ func (s *Server) WaitingRoomAdmit(pid string) error {
 }
 
 // WaitingRoomRemove removes a waiting member (delta mode 1).
-func (s *Server) WaitingRoomRemove(pid string) error {
+func (m *Meeting) WaitingRoomRemove(pid string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		if _, ok := s.m.waiting[pid]; !ok {
 			return fmt.Errorf("%w: %q (waiting room)", ErrUnknownParticipant, pid)
@@ -259,7 +277,8 @@ func (s *Server) WaitingRoomRemove(pid string) error {
 }
 
 // AddAttendee adds a scheduled attendee (AttendeesNotify delta, mode 0).
-func (s *Server) AddAttendee(a Attendee) error {
+func (m *Meeting) AddAttendee(a Attendee) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		w := toWireAttendee(a, s)
 		s.m.attendees = append(s.m.attendees, w)
@@ -270,7 +289,8 @@ func (s *Server) AddAttendee(a Attendee) error {
 
 // NetCondition reports a participant's media quality (NetConditionNotify
 // delta). quality is netInfo ("good", "normal", "bad").
-func (s *Server) NetCondition(pid, quality string, delayMs int) error {
+func (m *Meeting) NetCondition(pid, quality string, delayMs int) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		if _, err := s.part(pid); err != nil {
 			return err
@@ -288,7 +308,8 @@ func (s *Server) NetCondition(pid, quality string, delayMs int) error {
 // Caption pushes a final live-caption sentence spoken by pid
 // (RealTimeSubtitleNotify delta, version/createTime as strings). It does
 // not require captions to be switched on.
-func (s *Server) Caption(pid, text string) error {
+func (m *Meeting) Caption(pid, text string) error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		s.m.captionN++
 		ms := now.UnixMilli()
@@ -304,7 +325,8 @@ func (s *Server) Caption(pid, text string) error {
 
 // Start starts a NotStarted meeting (state Created; the token endpoint
 // starts answering). It is a no-op on a running meeting.
-func (s *Server) Start() error {
+func (m *Meeting) Start() error {
+	s := m.s
 	return s.script(func(now time.Time) error {
 		if s.m.state == StateSchedule {
 			s.m.state = StateCreated
@@ -318,17 +340,40 @@ func (s *Server) Start() error {
 }
 
 // End ends the meeting: ConfDynamicInfoNotify with state "Destroyed"
-// (full) to its subscribers, then every socket is closed (close frame
-// 1000 "meeting ended"). Later token and wsToken calls answer
-// MMC.111072006, upgrades are refused, and script calls return ErrEnded.
-func (s *Server) End() error {
-	return s.script(func(now time.Time) error {
+// (full) to its subscribers, then a close frame (1000 "meeting ended") to
+// every socket. Later token and wsToken calls answer MMC.111072006,
+// upgrades are refused, and script calls return ErrEnded.
+//
+// End returns once every socket open at the call has been written those
+// frames and closed: the client answered the close, or did not within a
+// second. So Close right after End drops nobody mid-ending; and when ctx
+// ends first, End returns its error but the ending goes on, and Close
+// still gives those sockets up to two seconds to finish. A stalled fake
+// (Faults.Stall) writes nothing, so End then waits for Stall(false), ctx
+// or Close.
+func (m *Meeting) End(ctx context.Context) error {
+	s := m.s
+	var gone []chan struct{}
+	err := s.script(func(now time.Time) error {
 		s.m.state = StateDestroyed
 		s.m.endTime = now
 		s.pushFullLocked(ConfDynamicInfoNotify, now)
 		for c := range s.conns {
+			c.ending = true
 			s.enqueue(c, &outFrame{kind: kindClose, code: closeEnded, reason: "meeting ended"})
+			gone = append(gone, c.gone)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, g := range gone {
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return fmt.Errorf("fakemeeting: End: %w", ctx.Err())
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package fakemeeting
 
 import (
 	"context"
-	"maps"
 	"sync/atomic"
 	"time"
 )
@@ -11,10 +10,40 @@ type counters struct {
 	TokensIssued, TokenReuse, Logins, KeepAlives, WSTokenRequests        atomic.Int64
 	Upgrades, UpgradesRefused, LiveSockets, Subscribes, SubscribesFailed atomic.Int64
 	HeartBeats, FramesPushed, IdleCloses, Drops, QueueOverflows          atomic.Int64
+
+	// PeakSockets is the high-water mark of LiveSockets.
+	PeakSockets atomic.Int64
+}
+
+// socketOpened counts an accepted socket and raises the high-water mark.
+func (c *counters) socketOpened() {
+	n := c.LiveSockets.Add(1)
+	for {
+		p := c.PeakSockets.Load()
+		if n <= p || c.PeakSockets.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// socketClosed counts a socket the server closed or saw closed.
+func (c *counters) socketClosed() { c.LiveSockets.Add(-1) }
+
+// SocketCount is one meeting's WebSocket count. A socket counts from its
+// accepted upgrade (refused ones never count) until the server closes it
+// or sees the client close it; while the server is stalled (Faults.Stall)
+// it reads nothing, so a client's close is seen only when it resumes.
+type SocketCount struct {
+	// Live is the number of the meeting's sockets open now.
+	Live int64
+	// Peak is the most sockets the meeting has had open at once since New.
+	// A client (or a fleet of them) that keeps exactly one socket per
+	// meeting keeps it at 1 through reconnects and failovers.
+	Peak int64
 }
 
 // Stats are the fake's counters. All are totals since New except
-// LiveSockets and Subscribed, which are current values.
+// LiveSockets, Subscribed and Sockets, which are current values.
 type Stats struct {
 	// TokensIssued counts webSocketTokens handed out.
 	TokensIssued int64
@@ -31,7 +60,7 @@ type Stats struct {
 	// UpgradesRefused counts the attempts refused (by status or by
 	// close-after-accept).
 	UpgradesRefused int64
-	// LiveSockets is the number of open sockets.
+	// LiveSockets is the number of open sockets (counted as SocketCount.Live).
 	LiveSockets int64
 	// Subscribed is the number of open sockets with a successful Subscribe.
 	Subscribed int64
@@ -51,6 +80,10 @@ type Stats struct {
 	// QueueOverflows counts sockets dropped because their send queue was
 	// full.
 	QueueOverflows int64
+	// Sockets maps a conference ID to its live sockets and their
+	// high-water mark. The fake serves one meeting, so it holds one entry,
+	// Config.ConferenceID, present from New.
+	Sockets map[string]SocketCount
 }
 
 // Stats returns a snapshot of the counters.
@@ -58,14 +91,18 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	sub := int64(s.nSubbed)
 	s.mu.Unlock()
+	live := s.st.LiveSockets.Load()
 	return Stats{
 		TokensIssued: s.st.TokensIssued.Load(), TokenReuse: s.st.TokenReuse.Load(),
 		Logins: s.st.Logins.Load(), KeepAlives: s.st.KeepAlives.Load(),
 		WSTokenRequests: s.st.WSTokenRequests.Load(), Upgrades: s.st.Upgrades.Load(),
-		UpgradesRefused: s.st.UpgradesRefused.Load(), LiveSockets: s.st.LiveSockets.Load(),
+		UpgradesRefused: s.st.UpgradesRefused.Load(), LiveSockets: live,
 		Subscribed: sub, Subscribes: s.st.Subscribes.Load(), SubscribesFailed: s.st.SubscribesFailed.Load(),
 		HeartBeats: s.st.HeartBeats.Load(), FramesPushed: s.st.FramesPushed.Load(),
 		IdleCloses: s.st.IdleCloses.Load(), Drops: s.st.Drops.Load(), QueueOverflows: s.st.QueueOverflows.Load(),
+		Sockets: map[string]SocketCount{
+			s.cfg.ConferenceID: {Live: live, Peak: max(live, s.st.PeakSockets.Load())},
+		},
 	}
 }
 
@@ -96,69 +133,4 @@ func (s *Server) WaitSubscribed(ctx context.Context, n int) error {
 // WaitLive waits until exactly n sockets are open (e.g. 0 after End).
 func (s *Server) WaitLive(ctx context.Context, n int) error {
 	return s.WaitFor(ctx, func(st Stats) bool { return st.LiveSockets == int64(n) })
-}
-
-// View is the fake's own view of the meeting, for comparing with what a
-// client reconstructed from the pushes.
-type View struct {
-	State     string // Schedule, Created, Destroyed
-	Mode      string // FREE, FIXED, ROLLCALL, BROADCAST
-	Locked    bool
-	Recording bool
-	// Subtitles is ConfDynamicInfoNotify realTimeSubtitle (captions on).
-	Subtitles bool
-	// Participants maps pid to its full pinfoMap.
-	Participants map[string]map[string]string
-	// Order lists participant pids in join order.
-	Order []string
-	// Speakers lists the current speakers' pids, loudest first.
-	Speakers []string
-	// WaitingRoom maps pid to its waiting-room pinfoMap.
-	WaitingRoom map[string]map[string]string
-	// Attendees lists scheduled attendees (UserUUID filled in).
-	Attendees []Attendee
-	// InviteResults maps callNumber to its last result code.
-	InviteResults map[string]string
-	// CaptionRequests lists the ConfControl REALTIMESUBTITLE frames
-	// received.
-	CaptionRequests []CaptionRequest
-	// Versions is the last delta version sent per push type.
-	Versions map[string]int64
-}
-
-// View returns a deep copy of the fake's current meeting state.
-func (s *Server) View() View {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := &s.m
-	v := View{
-		State: m.state, Mode: m.mode, Locked: m.lock, Recording: m.rec, Subtitles: m.subtitle,
-		Participants:    make(map[string]map[string]string, len(m.parts)),
-		Order:           append([]string(nil), m.order...),
-		WaitingRoom:     make(map[string]map[string]string, len(m.waiting)),
-		InviteResults:   map[string]string{},
-		CaptionRequests: append([]CaptionRequest(nil), m.capReqs...),
-		Versions:        maps.Clone(s.versions),
-	}
-	for pid, p := range m.parts {
-		v.Participants[pid] = copyInfo(p.info)
-	}
-	for _, sp := range m.speakers {
-		v.Speakers = append(v.Speakers, sp.PID)
-	}
-	for pid, p := range m.waiting {
-		v.WaitingRoom[pid] = copyInfo(p.info)
-	}
-	for _, a := range m.attendees {
-		v.Attendees = append(v.Attendees, Attendee{
-			UserUUID: a.UserUUID, ParticipantID: a.ParticipantID, Name: a.Name, Phone: a.Phone,
-			AccountID: a.AccountID, Role: a.Role, Email: a.Email, SMS: a.SMS, IsMute: a.IsMute,
-			IsAutoInvite: a.IsAutoInvite, Type: a.Type, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
-			OrgID: a.OrgID, ThirdAccount: a.ThirdAccount,
-		})
-	}
-	for _, inv := range m.invites {
-		v.InviteResults[inv.CallNumber] = inv.ResultCode
-	}
-	return v
 }

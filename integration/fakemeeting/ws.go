@@ -45,7 +45,8 @@ type conn struct {
 	ws    *websocket.Conn
 	nc    net.Conn
 	send  chan *outFrame
-	done  chan struct{}
+	done  chan struct{} // closed by kill
+	gone  chan struct{} // closed by the reader once c is forgotten
 	once  sync.Once
 	idle  clock.Timer
 	last  atomic.Int64 // clock time (UnixNano) of the last HeartBeat
@@ -54,14 +55,20 @@ type conn struct {
 	// guarded by s.mu
 	subs       map[string]bool
 	subscribed bool
+	ending     bool // End queued its close; Close lets it finish
 }
 
 // kill closes the TCP connection without a close frame. Safe to call from
 // anywhere, any number of times, with or without s.mu held.
+//
+// The socket stops counting as live here, not when its reader has cleaned
+// up: a client that redials right after DropAll must not see its old
+// socket and its new one counted together.
 func (c *conn) kill() {
 	c.once.Do(func() {
 		close(c.done)
 		_ = c.nc.Close()
+		c.s.st.socketClosed()
 	})
 }
 
@@ -149,19 +156,28 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		nc:    ws.NetConn(),
 		send:  make(chan *outFrame, s.cfg.SendQueue),
 		done:  make(chan struct{}),
+		gone:  make(chan struct{}),
 		start: now,
 	}
 	c.last.Store(now.UnixNano())
 
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.m.state == StateDestroyed {
+		// The meeting ended during the upgrade, after End had sent its
+		// frames to the sockets it knew: tell this one too.
+		ended := !s.closed
 		s.mu.Unlock()
+		if ended {
+			s.st.UpgradesRefused.Add(1)
+			_ = ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(closeEnded, "meeting ended"), time.Now().Add(time.Second))
+		}
 		_ = c.nc.Close()
 		return
 	}
 	c.idle = s.clk.NewTimer(s.cfg.IdleTimeout)
 	s.conns[c] = struct{}{}
-	s.st.LiveSockets.Add(1)
+	s.st.socketOpened()
 	s.wg.Add(2)
 	s.mu.Unlock()
 	s.log.Debug("fakemeeting: socket open", "remote", c.nc.RemoteAddr().String())
@@ -180,7 +196,6 @@ func (s *Server) removeConn(c *conn) {
 		}
 	}
 	s.mu.Unlock()
-	s.st.LiveSockets.Add(-1)
 }
 
 // waitGate blocks while the server is stalled. It reports false when c
@@ -209,6 +224,7 @@ func (s *Server) waitGate(c *conn) bool {
 func (c *conn) readLoop() {
 	s := c.s
 	defer s.wg.Done()
+	defer close(c.gone)
 	defer s.removeConn(c)
 	defer c.kill()
 	for {
@@ -394,7 +410,7 @@ func (c *conn) subscribe(f clientFrame) {
 // confControl handles ConfControl REALTIMESUBTITLE. No reply is documented
 // and the fake sends none; turning captions on or off pushes the changed
 // ConfDynamicInfoNotify (realTimeSubtitle) to its subscribers. The request
-// is recorded in View().CaptionRequests.
+// is recorded in Meeting.View().CaptionRequests.
 func (c *conn) confControl(f clientFrame) {
 	s := c.s
 	if f.Type != "REALTIMESUBTITLE" {

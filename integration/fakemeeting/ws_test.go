@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestTokenConsumedByRefusedAttempt(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
 	tmp := wsToken(t, srv, c, login(t, srv, c))
-	srv.RefuseUpgrades(1, http.StatusServiceUnavailable)
+	srv.Faults().RefuseUpgrades(1, http.StatusServiceUnavailable)
 	if _, res, err := dial(t, srv, tmp); err == nil || res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("injected refusal: err %v res %v", err, res)
 	}
@@ -69,7 +70,7 @@ func TestRejectUnknownAndWrongConf(t *testing.T) {
 		t.Fatalf("unknown token: %v", err)
 	}
 	tmp := wsToken(t, srv, c, login(t, srv, c))
-	ws, res, err := srv.Dialer().Dial(srv.WSURL()+fakemeeting.PathWS+"?confID=1&tmpToken="+tmp, nil)
+	ws, res, err := dialer(srv).Dial(wsBase(srv)+fakemeeting.PathWS+"?confID=1&tmpToken="+tmp, nil)
 	if ws != nil {
 		ws.Close()
 	}
@@ -102,7 +103,7 @@ func TestRefuseUpgradesCloseAfterAccept(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
 	ctl := login(t, srv, c)
-	srv.RefuseUpgrades(1, 0)
+	srv.Faults().RefuseUpgrades(1, 0)
 	ws := mustDial(t, srv, wsToken(t, srv, c, ctl))
 	if code := closeCode(readClose(t, ws)); code != websocket.ClosePolicyViolation {
 		t.Errorf("close code %d", code)
@@ -168,7 +169,7 @@ func TestSubscribeReturnCodeFault(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	c := srv.Client()
 	ctl := login(t, srv, c)
-	srv.SubscribeReturnCode(111070121)
+	srv.Faults().SubscribeReturnCode(111070121)
 	ws := mustDial(t, srv, wsToken(t, srv, c, ctl))
 	sendSubscribe(t, ws, "1", ctl, []string{"ParticipantsNotify"}, true)
 	if rc := read(t, ws)["data"].(map[string]any)["returnCode"]; rc != json.Number("111070121") {
@@ -245,8 +246,8 @@ func TestTLS(t *testing.T) {
 	if got := srv.URL()[:8]; got != "https://" {
 		t.Errorf("URL %s", srv.URL())
 	}
-	if got := srv.WSURL()[:6]; got != "wss://" {
-		t.Errorf("WSURL %s", srv.WSURL())
+	if got, _ := data(loginResp(t, srv, srv.Client(), srv.HostPassword(), nil))["wsURL"].(string); !strings.HasPrefix(got, "wss://") {
+		t.Errorf("data.wsURL %q, want wss://", got)
 	}
 	plain := &http.Client{Transport: &http.Transport{}}
 	defer plain.CloseIdleConnections()
@@ -255,7 +256,7 @@ func TestTLS(t *testing.T) {
 		t.Fatal("client without the CA trusted the fake")
 	}
 	d := &websocket.Dialer{TLSClientConfig: &tls.Config{}}
-	if ws, _, err := d.Dial(srv.ConnURL("x"), nil); err == nil {
+	if ws, _, err := d.Dial(connURL(srv, "x"), nil); err == nil {
 		ws.Close()
 		t.Fatal("ws dialer without the CA trusted the fake")
 	}
@@ -278,7 +279,7 @@ func TestDropAll(t *testing.T) {
 	c := srv.Client()
 	a := connect(t, srv, c, []string{"ConfBasicInfoNotify"}, -1)
 	b := connect(t, srv, c, []string{"ConfBasicInfoNotify"}, -1)
-	srv.DropAll()
+	srv.Faults().DropAll()
 	for _, s := range []*session{a, b} {
 		err := readClose(t, s.ws)
 		if closeCode(err) != websocket.CloseAbnormalClosure {
@@ -296,9 +297,9 @@ func TestDropAll(t *testing.T) {
 func TestStall(t *testing.T) {
 	srv, fc := newFake(t, fakemeeting.Config{})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.Stall(true)
+	srv.Faults().Stall(true)
 	heartBeat(t, s.ws, "stalled")
-	if _, err := srv.JoinOne(fakemeeting.Person{Name: "A"}); err != nil {
+	if _, err := srv.Meeting().JoinOne(fakemeeting.Person{Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
@@ -310,7 +311,7 @@ func TestStall(t *testing.T) {
 	if st := srv.Stats(); st.LiveSockets != 1 || st.HeartBeats != 0 || st.IdleCloses != 0 {
 		t.Fatalf("stats while stalled %+v", st)
 	}
-	srv.Stall(false)
+	srv.Faults().Stall(false)
 	// gorilla cannot read after a timeout, so check delivery with a fresh
 	// socket and the counters.
 	if err := srv.WaitFor(ctxT(t), func(st fakemeeting.Stats) bool { return st.HeartBeats == 1 }); err != nil {
@@ -326,7 +327,7 @@ func TestStall(t *testing.T) {
 func TestStallBlocksEcho(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.Stall(true)
+	srv.Faults().Stall(true)
 	heartBeat(t, s.ws, "a")
 	got := make(chan frame, 1)
 	go func() {
@@ -344,7 +345,7 @@ func TestStallBlocksEcho(t *testing.T) {
 		t.Fatalf("echo while stalled: %v", f)
 	case <-time.After(200 * time.Millisecond):
 	}
-	srv.Stall(false)
+	srv.Faults().Stall(false)
 	if f := <-got; f.action() != "HeartBeat" || f["sequence"] != "a" {
 		t.Fatalf("after unstall: %v", f)
 	}
@@ -355,7 +356,7 @@ func TestEnd(t *testing.T) {
 	c := srv.Client()
 	s := connect(t, srv, c, []string{"ConfDynamicInfoNotify", "ParticipantsNotify"}, -1)
 	other := connect(t, srv, c, []string{"ParticipantsNotify"}, -1)
-	if err := srv.End(); err != nil {
+	if err := srv.Meeting().End(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
 	f := read(t, s.ws)
@@ -382,10 +383,10 @@ func TestEnd(t *testing.T) {
 	if r.Status != 400 || r.errorCode() != "MMC.111072006" {
 		t.Errorf("wsToken after end: %d %s", r.Status, r.Raw)
 	}
-	if err := srv.Lock(true); err == nil {
+	if err := srv.Meeting().Lock(true); err == nil {
 		t.Error("script call after End succeeded")
 	}
-	if v := srv.View(); v.State != "Destroyed" {
+	if v := srv.Meeting().View(); v.State != "Destroyed" {
 		t.Errorf("view state %s", v.State)
 	}
 }
@@ -394,7 +395,7 @@ func TestBinaryMalformedOversize(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{})
 	s := connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
 
-	if n := srv.SendMalformed(); n != 1 {
+	if n := srv.Faults().SendMalformed(); n != 1 {
 		t.Fatalf("SendMalformed queued for %d", n)
 	}
 	_, b, err := readRaw(t, s.ws)
@@ -406,20 +407,20 @@ func TestBinaryMalformedOversize(t *testing.T) {
 		t.Errorf("malformed frame is valid JSON: %s", b)
 	}
 
-	srv.SendBinary()
+	srv.Faults().SendBinary()
 	mt, b, err := readRaw(t, s.ws)
 	if err != nil || mt != websocket.BinaryMessage || decodeFrame(t, b).action() != "ConfBasicInfoNotify" {
 		t.Errorf("binary: %d %s %v", mt, b, err)
 	}
 
-	srv.SendOversize(200_000)
+	srv.Faults().SendOversize(200_000)
 	_, b, err = readRaw(t, s.ws)
 	if err != nil || len(b) != 200_000 || !json.Valid(b) {
 		t.Errorf("oversize: %d bytes, %v", len(b), err)
 	}
 	// A client with a read limit gets an error.
 	s.ws.SetReadLimit(100_000)
-	srv.SendOversize(150_000)
+	srv.Faults().SendOversize(150_000)
 	if _, _, err := readRaw(t, s.ws); err == nil {
 		t.Error("read limit not hit")
 	}
@@ -453,12 +454,12 @@ func TestClientFrameLimit(t *testing.T) {
 func TestQueueOverflowDropsSocket(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{SendQueue: 16})
 	connect(t, srv, srv.Client(), []string{"ParticipantsNotify"}, -1)
-	srv.Stall(true)
-	pid, _ := srv.JoinOne(fakemeeting.Person{})
+	srv.Faults().Stall(true)
+	pid, _ := srv.Meeting().JoinOne(fakemeeting.Person{})
 	for i := 0; i < 20; i++ {
-		_ = srv.RaiseHand(pid, i%2 == 0)
+		_ = srv.Meeting().RaiseHand(pid, i%2 == 0)
 	}
-	srv.Stall(false)
+	srv.Faults().Stall(false)
 	if err := srv.WaitLive(ctxT(t), 0); err != nil {
 		t.Fatal(err)
 	}

@@ -103,16 +103,16 @@ func waitAnnounced(t *testing.T, a *audit, where string, n int) {
 func playTail(t *testing.T, a *audit, where string, fake *fakemeeting.Server) {
 	t.Helper()
 	waitAnnounced(t, a, where, 1)
-	pid, err := fake.JoinOne(fakemeeting.Person{Name: "Zhao Lei"})
+	pid, err := fake.Meeting().JoinOne(fakemeeting.Person{Name: "Zhao Lei"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.DropAll()
+	fake.Faults().DropAll()
 	waitAnnounced(t, a, where, 2)
-	fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed)
-	fake.DropAll()
+	fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: fakemeeting.CodeAuthFailed})
+	fake.Faults().DropAll()
 	waitAnnounced(t, a, where, 3)
-	for _, err := range []error{fake.RaiseHand(pid, true), fake.Lock(true), fake.Record(true), fake.End()} {
+	for _, err := range []error{fake.Meeting().RaiseHand(pid, true), fake.Meeting().Lock(true), fake.Meeting().Record(true), fake.Meeting().End(t.Context())} {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,9 +195,9 @@ func TestCLILeaksNothing(t *testing.T) {
 		c := startCLI(t, a, "", nil, "tail", "--conference", fake.ConferenceID(), "--api", fake.URL(),
 			"--control-token-file", f, "--log-level", "debug", "--log-format", "json")
 		subscribes(t, fake, 1)
-		fake.DropAll()
+		fake.Faults().DropAll()
 		subscribes(t, fake, 2)
-		if err := fake.End(); err != nil {
+		if err := fake.Meeting().End(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if code := c.exit(t); code != 0 {

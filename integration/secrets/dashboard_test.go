@@ -93,12 +93,12 @@ func TestDashboardLeaksNothing(t *testing.T) {
 		io.Copy(a.writer("dashboard /events"), resp.Body)
 	}()
 	subscribes(t, fake, 1)
-	fake.DropAll()
+	fake.Faults().DropAll()
 	subscribes(t, fake, 2)
-	fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed)
-	fake.DropAll()
+	fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: fakemeeting.CodeAuthFailed})
+	fake.Faults().DropAll()
 	subscribes(t, fake, 3)
-	if _, err := fake.JoinOne(fakemeeting.Person{Name: "Zhao Lei"}); err != nil {
+	if _, err := fake.Meeting().JoinOne(fakemeeting.Person{Name: "Zhao Lei"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the page to show the new participant", func() bool {
@@ -112,7 +112,7 @@ func TestDashboardLeaksNothing(t *testing.T) {
 		io.Copy(a.writer("dashboard "+path), resp.Body)
 		resp.Body.Close()
 	}
-	if err := fake.End(); err != nil {
+	if err := fake.Meeting().End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	cancel()

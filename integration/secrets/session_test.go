@@ -103,27 +103,29 @@ func TestSessionLeaksNothing(t *testing.T) {
 		inject func()
 	}{
 		{"a drop", func() {}},
-		{"a refused ws token (401)", func() { fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed) }},
-		{"refused ws tokens (5xx)", func() { fake.RefuseWSToken(2, 503, "") }},
-		{"a rate-limited ws token", func() {
-			fake.RefuseWSTokenWith(1, fakemeeting.Refusal{Status: 429, Code: fakemeeting.CodeFlowControl, RetryAfter: time.Second})
+		{"a refused ws token (401)", func() {
+			fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: fakemeeting.CodeAuthFailed})
 		}},
-		{"a refused Subscribe", func() { fake.SubscribeReturnCode(111070004) }},
-		{"an upgrade refused by status", func() { fake.RefuseUpgrades(1, 401) }},
-		{"an upgrade refused by close frame", func() { fake.RefuseUpgrades(1, 0) }},
-		{"a refused login", func() { fake.RefuseLoginWith(1, fakemeeting.Refusal{Status: 503, Msg: "echo " + canaryPassword}) }},
+		{"refused ws tokens (5xx)", func() { fake.Faults().RefuseWSToken(2, fakemeeting.Refusal{Status: 503}) }},
+		{"a rate-limited ws token", func() {
+			fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 429, Code: fakemeeting.CodeFlowControl, RetryAfter: time.Second})
+		}},
+		{"a refused Subscribe", func() { fake.Faults().SubscribeReturnCode(111070004) }},
+		{"an upgrade refused by status", func() { fake.Faults().RefuseUpgrades(1, 401) }},
+		{"an upgrade refused by close frame", func() { fake.Faults().RefuseUpgrades(1, 0) }},
+		{"a refused login", func() { fake.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 503, Msg: "echo " + canaryPassword}) }},
 	} {
 		f.inject()
-		fake.DropAll()
+		fake.Faults().DropAll()
 		resubscribed("resubscribe after " + f.what)
 	}
-	fake.Stall(true)
+	fake.Faults().Stall(true)
 	waitFor(t, "the stall to be detected", func() bool { d, _ := w.Count(); return d >= 9 })
-	fake.Stall(false)
+	fake.Faults().Stall(false)
 	resubscribed("resubscribe after a stall")
-	fake.SendMalformed()
-	fake.SendBinary()
-	fake.SendOversize(300 << 10)
+	fake.Faults().SendMalformed()
+	fake.Faults().SendBinary()
+	fake.Faults().SendOversize(300 << 10)
 	resubscribed("resubscribe after an oversize frame")
 	waitFor(t, "two keep-alives", func() bool { return fake.Stats().KeepAlives >= 2 })
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
@@ -132,7 +134,7 @@ func TestSessionLeaksNothing(t *testing.T) {
 		a.add("errors", err)
 	}
 	render(a, w)
-	if err := fake.End(); err != nil {
+	if err := fake.Meeting().End(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	<-w.Done()

@@ -138,45 +138,45 @@ func (d *driver) churn() {
 	switch op := d.rng.IntN(20); {
 	case op < 6 && (len(d.pids) < rosterLow || len(d.pids) < rosterHigh && op < 3):
 		var pid string
-		pid, err = d.fake.JoinOne(fakemeeting.Person{Name: fmt.Sprintf("Soak %d", d.rng.IntN(1e9)), Video: d.rng.IntN(2) == 0})
+		pid, err = d.fake.Meeting().JoinOne(fakemeeting.Person{Name: fmt.Sprintf("Soak %d", d.rng.IntN(1e9)), Video: d.rng.IntN(2) == 0})
 		d.pids = append(d.pids, pid)
 	case op < 6:
 		i := d.rng.IntN(len(d.pids))
-		err = d.fake.Leave(d.pids[i])
+		err = d.fake.Meeting().Leave(d.pids[i])
 		d.pids = append(d.pids[:i], d.pids[i+1:]...)
 	case op < 9:
-		err = d.fake.RaiseHand(d.pick(), d.rng.IntN(2) == 0)
+		err = d.fake.Meeting().RaiseHand(d.pick(), d.rng.IntN(2) == 0)
 	case op < 12:
-		err = d.fake.Mute(d.pick(), d.rng.IntN(2) == 0)
+		err = d.fake.Meeting().Mute(d.pick(), d.rng.IntN(2) == 0)
 	case op < 14:
 		a, b := d.pick(), d.pick()
 		if a == b {
-			err = d.fake.Speakers(a)
+			err = d.fake.Meeting().Speakers(a)
 		} else {
-			err = d.fake.Speakers(a, b)
+			err = d.fake.Meeting().Speakers(a, b)
 		}
 	case op == 14:
-		err = d.fake.Rename(d.pick(), fmt.Sprintf("Renamed %d", d.rng.IntN(1e9)))
+		err = d.fake.Meeting().Rename(d.pick(), fmt.Sprintf("Renamed %d", d.rng.IntN(1e9)))
 	case op == 15:
-		err = d.fake.Share(d.pick(), d.rng.IntN(2) == 0)
+		err = d.fake.Meeting().Share(d.pick(), d.rng.IntN(2) == 0)
 	case op == 16:
-		err = d.fake.Speakers()
+		err = d.fake.Meeting().Speakers()
 	case op == 17 && len(d.waiting) < 5:
 		var pid string
-		pid, err = d.fake.WaitingRoomJoin(fakemeeting.Person{Name: fmt.Sprintf("Guest %d", d.rng.IntN(1e9))})
+		pid, err = d.fake.Meeting().WaitingRoomJoin(fakemeeting.Person{Name: fmt.Sprintf("Guest %d", d.rng.IntN(1e9))})
 		d.waiting = append(d.waiting, pid)
 	case op == 17 && len(d.pids) < rosterHigh: // admitted: a join by another path
 		pid := d.waiting[0]
 		d.waiting = d.waiting[1:]
-		err = d.fake.WaitingRoomAdmit(pid)
+		err = d.fake.Meeting().WaitingRoomAdmit(pid)
 		d.pids = append(d.pids, pid)
 	case op == 17:
-		err = d.fake.WaitingRoomRemove(d.waiting[0])
+		err = d.fake.Meeting().WaitingRoomRemove(d.waiting[0])
 		d.waiting = d.waiting[1:]
 	case op == 18:
-		err = d.fake.Lock(d.rng.IntN(2) == 0)
+		err = d.fake.Meeting().Lock(d.rng.IntN(2) == 0)
 	default:
-		err = d.fake.Record(d.rng.IntN(2) == 0)
+		err = d.fake.Meeting().Record(d.rng.IntN(2) == 0)
 	}
 	if err != nil {
 		d.t.Fatalf("churn at +%v: %v", d.elapsed(), err)
@@ -207,41 +207,41 @@ func (d *driver) fault() {
 		return
 	}
 	kinds := []faultKind{
-		{name: "drop", weight: 4, do: func() { d.fake.DropAll() }},
+		{name: "drop", weight: 4, do: func() { d.fake.Faults().DropAll() }},
 		{name: "stall", weight: 2, do: func() {
-			d.fake.Stall(true)
+			d.fake.Faults().Stall(true)
 			d.stalled = true
 			d.stallEnd = d.clk.Now().Add(time.Duration(3+d.rng.IntN(3)) * time.Minute)
 		}},
 		{name: "ws token refused (5xx)", weight: 2, do: func() {
-			d.fake.RefuseWSToken(1+d.rng.IntN(3), 500+d.rng.IntN(4), "")
-			d.fake.DropAll()
+			d.fake.Faults().RefuseWSToken(1+d.rng.IntN(3), fakemeeting.Refusal{Status: 500 + d.rng.IntN(4)})
+			d.fake.Faults().DropAll()
 		}},
 		{name: "ws token rate limited", weight: 1, do: func() {
-			d.fake.RefuseWSTokenWith(1, fakemeeting.Refusal{Status: 429, Code: fakemeeting.CodeFlowControl, RetryAfter: 20 * time.Second})
-			d.fake.DropAll()
+			d.fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 429, Code: fakemeeting.CodeFlowControl, RetryAfter: 20 * time.Second})
+			d.fake.Faults().DropAll()
 		}},
 		{name: "ws token refused (401)", weight: 1, do: func() {
-			d.fake.RefuseWSToken(1, 401, fakemeeting.CodeAuthFailed)
-			d.fake.DropAll()
+			d.fake.Faults().RefuseWSToken(1, fakemeeting.Refusal{Status: 401, Code: fakemeeting.CodeAuthFailed})
+			d.fake.Faults().DropAll()
 			d.authFaults++
 		}},
 		{name: "subscribe refused", weight: 1, do: func() {
-			d.fake.SubscribeReturnCode(111070004)
-			d.fake.DropAll()
+			d.fake.Faults().SubscribeReturnCode(111070004)
+			d.fake.Faults().DropAll()
 			d.authFaults++
 		}},
 		{name: "upgrade refused", weight: 1, do: func() {
-			d.fake.RefuseUpgrades(1, 503)
-			d.fake.DropAll()
+			d.fake.Faults().RefuseUpgrades(1, 503)
+			d.fake.Faults().DropAll()
 		}},
-		{name: "login refused (5xx)", weight: 1, keepsLink: true, do: func() { d.fake.RefuseLogin(1, 503, "") }},
+		{name: "login refused (5xx)", weight: 1, keepsLink: true, do: func() { d.fake.Faults().RefuseLogin(1, fakemeeting.Refusal{Status: 503}) }},
 		{name: "version gap", weight: 3, keepsLink: true, do: func() {
-			d.fake.SkipVersion(fakemeeting.ParticipantsNotify)
+			d.fake.Faults().SkipVersion(fakemeeting.ParticipantsNotify)
 			d.churnParticipants()
 		}},
 		{name: "duplicate", weight: 2, keepsLink: true, do: func() {
-			d.fake.DuplicateNext(fakemeeting.ParticipantsNotify)
+			d.fake.Faults().DuplicateNext(fakemeeting.ParticipantsNotify)
 			d.churnParticipants()
 		}},
 	}
@@ -273,7 +273,7 @@ func (d *driver) fault() {
 // churnParticipants makes one ParticipantsNotify delta, for the one-shot
 // push faults to act on.
 func (d *driver) churnParticipants() {
-	if err := d.fake.RaiseHand(d.pick(), d.rng.IntN(2) == 0); err != nil {
+	if err := d.fake.Meeting().RaiseHand(d.pick(), d.rng.IntN(2) == 0); err != nil {
 		d.t.Fatal(err)
 	}
 }

@@ -74,7 +74,7 @@ func TestSoak(t *testing.T) {
 	}
 	t.Cleanup(fake.Close)
 	d.fake = fake
-	d.pids = append(d.pids, fake.View().Order...)
+	d.pids = append(d.pids, fake.Meeting().View().Order...)
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d.w, err = pipeline.StartWatcher(pipeline.WatcherConfig{
 		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()),
@@ -113,7 +113,7 @@ func TestSoak(t *testing.T) {
 		}
 		now := clk.Now()
 		if d.stalled && !now.Before(d.stallEnd) {
-			fake.Stall(false)
+			fake.Faults().Stall(false)
 			d.stalled = false
 		}
 		// A fault only while subscribed: a refusal injected during a long
@@ -179,15 +179,15 @@ func TestSoak(t *testing.T) {
 // finish lifts every fault and moves the clock in small steps until the
 // session is subscribed and the state equals the fake's view.
 func (d *driver) finish() {
-	d.fake.Stall(false)
+	d.fake.Faults().Stall(false)
 	d.stalled = false
-	d.fake.RefuseWSToken(0, 0, "")
-	d.fake.RefuseLogin(0, 0, "")
-	d.fake.RefuseUpgrades(0, 0)
+	d.fake.Faults().RefuseWSToken(0, fakemeeting.Refusal{Status: 0})
+	d.fake.Faults().RefuseLogin(0, fakemeeting.Refusal{Status: 0})
+	d.fake.Faults().RefuseUpgrades(0, 0)
 	deadline := time.Now().Add(waitLong)
 	for {
 		d.settle()
-		diff := pipeline.Diff(d.fake.View(), d.w.State.Snapshot())
+		diff := pipeline.Diff(d.fake.Meeting().View(), d.w.State.Snapshot())
 		if len(diff) == 0 && d.w.Subscribed() && d.idle() {
 			return
 		}

@@ -34,40 +34,42 @@ type step struct {
 	do   func(s *fakemeeting.Server) error
 }
 
-func script() []step {
+// script is the demo; ctx bounds the final End, which waits until every
+// socket has been told the meeting ended.
+func script(ctx context.Context) []step {
 	join := func(pid, name string, video bool) func(*fakemeeting.Server) error {
 		return func(s *fakemeeting.Server) error {
-			_, err := s.Join(fakemeeting.Person{PID: pid, Name: name, Video: video})
+			_, err := s.Meeting().Join(fakemeeting.Person{PID: pid, Name: name, Video: video})
 			return err
 		}
 	}
 	return []step{
 		{2 * time.Second, "Zhang Min joins", join("pid-zhang-min", "Zhang Min", false)},
 		{4 * time.Second, "Chen Jie joins", join("pid-chen-jie", "Chen Jie", true)},
-		{6 * time.Second, "Li Wei speaks", func(s *fakemeeting.Server) error { return s.Speakers("pid-li-wei") }},
-		{9 * time.Second, "Zhang Min raises a hand", func(s *fakemeeting.Server) error { return s.RaiseHand("pid-zhang-min", true) }},
-		{12 * time.Second, "the host mutes Chen Jie", func(s *fakemeeting.Server) error { return s.Mute("pid-chen-jie", true) }},
-		{15 * time.Second, "Zhang Min and Li Wei speak", func(s *fakemeeting.Server) error { return s.Speakers("pid-zhang-min", "pid-li-wei") }},
-		{18 * time.Second, "Zhang Min lowers the hand", func(s *fakemeeting.Server) error { return s.RaiseHand("pid-zhang-min", false) }},
-		{21 * time.Second, "Chen Jie shares a screen", func(s *fakemeeting.Server) error { return s.Share("pid-chen-jie", true) }},
-		{25 * time.Second, "recording starts", func(s *fakemeeting.Server) error { return s.Record(true) }},
-		{29 * time.Second, "the meeting is locked", func(s *fakemeeting.Server) error { return s.Lock(true) }},
+		{6 * time.Second, "Li Wei speaks", func(s *fakemeeting.Server) error { return s.Meeting().Speakers("pid-li-wei") }},
+		{9 * time.Second, "Zhang Min raises a hand", func(s *fakemeeting.Server) error { return s.Meeting().RaiseHand("pid-zhang-min", true) }},
+		{12 * time.Second, "the host mutes Chen Jie", func(s *fakemeeting.Server) error { return s.Meeting().Mute("pid-chen-jie", true) }},
+		{15 * time.Second, "Zhang Min and Li Wei speak", func(s *fakemeeting.Server) error { return s.Meeting().Speakers("pid-zhang-min", "pid-li-wei") }},
+		{18 * time.Second, "Zhang Min lowers the hand", func(s *fakemeeting.Server) error { return s.Meeting().RaiseHand("pid-zhang-min", false) }},
+		{21 * time.Second, "Chen Jie shares a screen", func(s *fakemeeting.Server) error { return s.Meeting().Share("pid-chen-jie", true) }},
+		{25 * time.Second, "recording starts", func(s *fakemeeting.Server) error { return s.Meeting().Record(true) }},
+		{29 * time.Second, "the meeting is locked", func(s *fakemeeting.Server) error { return s.Meeting().Lock(true) }},
 		{33 * time.Second, "a guest waits in the waiting room", func(s *fakemeeting.Server) error {
-			_, err := s.WaitingRoomJoin(fakemeeting.Person{PID: "pid-guest-wang", Name: "Guest Wang", LoginType: "Mobile", Anonymous: true})
+			_, err := s.Meeting().WaitingRoomJoin(fakemeeting.Person{PID: "pid-guest-wang", Name: "Guest Wang", LoginType: "Mobile", Anonymous: true})
 			return err
 		}},
-		{36 * time.Second, "the guest is admitted", func(s *fakemeeting.Server) error { return s.WaitingRoomAdmit("pid-guest-wang") }},
-		{40 * time.Second, "the network drops every socket", func(s *fakemeeting.Server) error { s.DropAll(); return nil }},
-		{42 * time.Second, "Zhang Min raises a hand while the client is blind", func(s *fakemeeting.Server) error { return s.RaiseHand("pid-zhang-min", true) }},
-		{46 * time.Second, "Chen Jie renames", func(s *fakemeeting.Server) error { return s.Rename("pid-chen-jie", "Chen Jie (presenting)") }},
-		{50 * time.Second, "Chen Jie stops sharing", func(s *fakemeeting.Server) error { return s.Share("pid-chen-jie", false) }},
-		{54 * time.Second, "the guest leaves", func(s *fakemeeting.Server) error { return s.Leave("pid-guest-wang") }},
-		{58 * time.Second, "nobody speaks", func(s *fakemeeting.Server) error { return s.Speakers() }},
-		{62 * time.Second, "Zhang Min lowers the hand", func(s *fakemeeting.Server) error { return s.RaiseHand("pid-zhang-min", false) }},
-		{66 * time.Second, "recording stops", func(s *fakemeeting.Server) error { return s.Record(false) }},
-		{70 * time.Second, "the meeting is unlocked", func(s *fakemeeting.Server) error { return s.Lock(false) }},
-		{74 * time.Second, "Meeting Room 3F leaves", func(s *fakemeeting.Server) error { return s.Leave("pid-room-3f") }},
-		{Length, "the meeting ends", func(s *fakemeeting.Server) error { return s.End() }},
+		{36 * time.Second, "the guest is admitted", func(s *fakemeeting.Server) error { return s.Meeting().WaitingRoomAdmit("pid-guest-wang") }},
+		{40 * time.Second, "the network drops every socket", func(s *fakemeeting.Server) error { s.Faults().DropAll(); return nil }},
+		{42 * time.Second, "Zhang Min raises a hand while the client is blind", func(s *fakemeeting.Server) error { return s.Meeting().RaiseHand("pid-zhang-min", true) }},
+		{46 * time.Second, "Chen Jie renames", func(s *fakemeeting.Server) error { return s.Meeting().Rename("pid-chen-jie", "Chen Jie (presenting)") }},
+		{50 * time.Second, "Chen Jie stops sharing", func(s *fakemeeting.Server) error { return s.Meeting().Share("pid-chen-jie", false) }},
+		{54 * time.Second, "the guest leaves", func(s *fakemeeting.Server) error { return s.Meeting().Leave("pid-guest-wang") }},
+		{58 * time.Second, "nobody speaks", func(s *fakemeeting.Server) error { return s.Meeting().Speakers() }},
+		{62 * time.Second, "Zhang Min lowers the hand", func(s *fakemeeting.Server) error { return s.Meeting().RaiseHand("pid-zhang-min", false) }},
+		{66 * time.Second, "recording stops", func(s *fakemeeting.Server) error { return s.Meeting().Record(false) }},
+		{70 * time.Second, "the meeting is unlocked", func(s *fakemeeting.Server) error { return s.Meeting().Lock(false) }},
+		{74 * time.Second, "Meeting Room 3F leaves", func(s *fakemeeting.Server) error { return s.Meeting().Leave("pid-room-3f") }},
+		{Length, "the meeting ends", func(s *fakemeeting.Server) error { return s.Meeting().End(ctx) }},
 	}
 }
 
@@ -79,7 +81,7 @@ func Play(ctx context.Context, s *fakemeeting.Server, speed float64, note func(w
 		speed = 1
 	}
 	start := time.Now()
-	for _, st := range script() {
+	for _, st := range script(ctx) {
 		wait := time.Duration(float64(st.at)/speed) - time.Since(start)
 		if wait > 0 {
 			t := time.NewTimer(wait)

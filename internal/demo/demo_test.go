@@ -23,10 +23,10 @@ func TestPlayRunsTheWholeScript(t *testing.T) {
 	if err := Play(ctx, srv, 1000, func(what string) { steps = append(steps, what) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != len(script()) || steps[len(steps)-1] != "the meeting ends" {
-		t.Fatalf("played %d of %d steps, last %q", len(steps), len(script()), steps[len(steps)-1])
+	if len(steps) != len(script(ctx)) || steps[len(steps)-1] != "the meeting ends" {
+		t.Fatalf("played %d of %d steps, last %q", len(steps), len(script(ctx)), steps[len(steps)-1])
 	}
-	v := srv.View()
+	v := srv.Meeting().View()
 	if v.State != "Destroyed" || v.Locked || v.Recording {
 		t.Fatalf("final view %+v: want ended, unlocked, not recording", v)
 	}
@@ -54,7 +54,7 @@ func TestPlayStopsOnCancel(t *testing.T) {
 	if err := Play(ctx, srv, 1, nil); err != context.Canceled {
 		t.Fatalf("Play = %v, want context.Canceled", err)
 	}
-	if srv.View().State == "Destroyed" {
+	if srv.Meeting().View().State == "Destroyed" {
 		t.Fatal("a cancelled demo still ended the meeting")
 	}
 }

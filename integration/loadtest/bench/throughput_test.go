@@ -36,7 +36,7 @@ func benchFlood(b *testing.B, src scenario.Source) {
 	}
 }
 
-// BenchmarkFlood: fakemeeting.Flood in a child process, end to end. The
+// BenchmarkFlood: fakemeeting.Meeting.Flood in a child process, end to end. The
 // fake is usually the bottleneck, so compare client CPU, not only rates.
 func BenchmarkFlood(b *testing.B) {
 	f, err := scenario.StartFake(context.Background(), spawn)

@@ -65,8 +65,8 @@ func (r *LatencyResult) Find(client string, rate int) LatencyRow {
 	return LatencyRow{}
 }
 
-// Latency measures the time from the fake's push (fake.Update with a
-// nanosecond timestamp in the pinfoMap) to the handler, at a light and a
+// Latency measures the time from the fake's push (fake.Meeting().Update
+// with a nanosecond timestamp in the pinfoMap) to the handler, at a light and a
 // heavy rate, for a bare gorilla client (parse the timestamp out of the raw
 // frame) and a session (connector, Mux, events.On handler).
 func Latency(ctx context.Context, o Options) (*LatencyResult, error) {
@@ -83,7 +83,7 @@ func Latency(ctx context.Context, o Options) (*LatencyResult, error) {
 		return nil, fmt.Errorf("scenario: latency: %w", err)
 	}
 	defer srv.Close()
-	pid := srv.View().Order[1]
+	pid := srv.Meeting().View().Order[1]
 	hc := newHTTPClient()
 	defer hc.CloseIdleConnections()
 	res := &LatencyResult{}
@@ -231,7 +231,7 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 			row.Resets++
 		}
 		next = next.Add(interval)
-		if err := srv.Update(pid, map[string]string{tsKey: strconv.FormatInt(sinceEpoch(), 10)}); err != nil {
+		if err := srv.Meeting().Update(pid, map[string]string{tsKey: strconv.FormatInt(sinceEpoch(), 10)}); err != nil {
 			return row, err
 		}
 		row.Sent++

@@ -18,7 +18,7 @@ import (
 const RecoveryDelay = time.Millisecond
 
 // RecoveryResult is the recovery scenario's outcome. Every duration is
-// per drop, from the instant before fake.DropAll.
+// per drop, from the instant before fake.Faults().DropAll.
 type RecoveryResult struct {
 	Drops int
 	// Recovery is drop → Resubscribed delivered to the handler, minus
@@ -118,7 +118,7 @@ func Recovery(ctx context.Context, o Options) (*RecoveryResult, error) {
 			return nil, err
 		}
 		t0 := time.Now()
-		srv.DropAll()
+		srv.Faults().DropAll()
 		// Catch the pending retry, where possible, to check the delay
 		// the session chose against the one configured.
 		if next := sess.Stats().NextRetryAt; !next.IsZero() {

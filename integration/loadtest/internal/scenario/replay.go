@@ -18,7 +18,7 @@ import (
 	"github.com/confwatch/confwatch/token"
 )
 
-// Replay serves frames recorded from fakemeeting.Flood back to one client
+// Replay serves frames recorded from fakemeeting.Meeting.Flood back to one client
 // at a time, pre-framed and written in large chunks, so that the server
 // costs almost nothing and the client alone bounds the rate. It answers
 // the WebSocket path of any URL; Subscribe gets the recorded reply and
@@ -113,7 +113,7 @@ func RecordFrames(ctx context.Context, k int, mix fakemeeting.FloodMix) (head, f
 	}()
 	// The burst is queued when WaitSubscribed returns: flood frames follow
 	// it on the same socket, in order.
-	if _, err := srv.Flood(ctx, k, mix); err != nil {
+	if _, err := srv.Meeting().Flood(ctx, k, mix); err != nil {
 		conn.Close()
 		<-done
 		return nil, nil, fmt.Errorf("scenario: record: %w", err)

@@ -139,14 +139,14 @@ func serveCommand(srv *fakemeeting.Server, f []string) string {
 		ctx, cancel := timeoutCtx(3)
 		defer cancel()
 		start := time.Now()
-		queued, err := srv.Flood(ctx, num(1), mix)
+		queued, err := srv.Meeting().Flood(ctx, num(1), mix)
 		if err != nil {
 			return "err " + err.Error()
 		}
 		return fmt.Sprintf("ok %d %d", queued, time.Since(start).Nanoseconds())
 	case "drop":
 		at := time.Now().UnixNano()
-		srv.DropAll()
+		srv.Faults().DropAll()
 		return fmt.Sprintf("ok %d", at)
 	case "stats":
 		b, _ := json.Marshal(srv.Stats())

@@ -45,7 +45,7 @@ func (r *ThroughputResult) Find(source string, kind Kind) ThroughputFigures {
 }
 
 // Throughput floods one client of each kind with the same frames, round
-// after round in rotating order, from two sources: fakemeeting.Flood in a
+// after round in rotating order, from two sources: fakemeeting.Meeting.Flood in a
 // child process (end to end, bounded by the fake) and a replay of frames
 // recorded from it (bounded by the client). It reports events/s,
 // allocations and CPU per event, and ratios against both baselines.
