@@ -25,7 +25,6 @@ type handshakeConn struct {
 	budget int  // bytes left before the upgrade is refused
 	done   bool // set once the upgrade returned; only the dialing goroutine reads before that
 	stop   func() bool
-	once   sync.Once
 }
 
 func (c *handshakeConn) Read(p []byte) (int, error) {

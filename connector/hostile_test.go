@@ -95,20 +95,20 @@ func newHostile(t *testing.T, handler http.HandlerFunc, conf func(*connector.Con
 }
 
 // halt cancels Run and returns its error and how long it took to return.
-func (h *hostile) halt() (error, time.Duration) {
+func (h *hostile) halt() (time.Duration, error) {
 	h.t.Helper()
 	if h.stop == nil {
-		return nil, 0
+		return 0, nil
 	}
 	start := time.Now()
 	h.stop()
 	h.stop = nil
 	select {
 	case err := <-h.done:
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(20 * time.Second):
 		h.t.Fatal("Run did not return within 20 s of cancel")
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -252,7 +252,7 @@ func TestCancelDuringTheUpgradeReturnsAtOnce(t *testing.T) {
 	defer close(release)
 	h.eventually("the upgrade to start", func() bool { return started.Load() == 1 })
 	time.Sleep(50 * time.Millisecond)
-	err, took := h.halt()
+	took, err := h.halt()
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run = %v, want context.Canceled", err)
 	}
@@ -376,7 +376,7 @@ func TestServerTextIsCleanedAndEchoedSecretsScrubbed(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}, nil)
 	h.eventually("both kinds of answer, twice", func() bool { return n.Load() >= 4 })
-	err, _ := h.halt()
+	_, err := h.halt()
 	texts := []string{fmt.Sprint(err), h.logs.String(), h.sess.Stats().LastError}
 	for _, e := range h.rec.all() {
 		if d, ok := e.(*events.Disconnected); ok {

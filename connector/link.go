@@ -286,36 +286,50 @@ func (l *link) write(subscribe []byte) {
 				return
 			}
 		case now := <-beat.C():
-			// Unanswered heartbeats mean a dead link only while nothing
-			// else arrives either: behind a large frame on a slow link the
-			// echoes are merely queued.
-			quiet := !l.busy.Load() && now.Sub(time.Unix(0, l.lastRecv.Load())) >= cfg.HeartbeatInterval
-			if missed := sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
-				l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
-				return
-			}
-			// Re-arm and count before sending: the schedule does not drift
-			// by the write's duration, and an echo never precedes its count.
-			beat.Reset(cfg.HeartbeatInterval)
-			sent++
-			l.env.c.heartbeatsSent.Add(1)
-			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(cfg.Clock.Now()))); err != nil {
+			if err := l.beat(now, beat, &sent); err != nil {
 				l.fail(err)
 				return
 			}
 		case now := <-watchdog.C():
-			silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
-			if l.busy.Load() {
-				watchdog.Reset(cfg.ReadTimeout / 8)
-				continue
-			}
-			if silent >= cfg.ReadTimeout {
-				l.fail(fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond)))
+			if err := l.checkSilence(now, watchdog); err != nil {
+				l.fail(err)
 				return
 			}
-			watchdog.Reset(cfg.ReadTimeout - silent)
 		}
 	}
+}
+
+// beat sends a heartbeat, or fails the link when heartbeats have gone
+// unanswered while no data arrived either: behind a large frame on a slow
+// link the echoes are merely queued.
+func (l *link) beat(now time.Time, t clock.Timer, sent *int64) error {
+	cfg := l.env.cfg
+	quiet := !l.busy.Load() && now.Sub(time.Unix(0, l.lastRecv.Load())) >= cfg.HeartbeatInterval
+	if missed := *sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
+		return fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed)
+	}
+	// Re-arm and count before sending: the schedule does not drift by the
+	// write's duration, and an echo never precedes its count.
+	t.Reset(cfg.HeartbeatInterval)
+	*sent++
+	l.env.c.heartbeatsSent.Add(1)
+	return l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(cfg.Clock.Now())))
+}
+
+// checkSilence fails the link when no data arrived for ReadTimeout, and
+// re-arms t otherwise.
+func (l *link) checkSilence(now time.Time, t clock.Timer) error {
+	cfg := l.env.cfg
+	if l.busy.Load() {
+		t.Reset(cfg.ReadTimeout / 8)
+		return nil
+	}
+	silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
+	if silent >= cfg.ReadTimeout {
+		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond))
+	}
+	t.Reset(cfg.ReadTimeout - silent)
+	return nil
 }
 
 func (l *link) send(mt int, data []byte) error {

@@ -27,7 +27,7 @@ const (
 	// MinRefreshInterval is the least time between obtaining a control
 	// token and keeping it alive, whatever the refresh fraction says.
 	MinRefreshInterval = 10 * time.Second
-	tokenPath   = "/v1/mmc/control/conferences/token"
+	tokenPath          = "/v1/mmc/control/conferences/token"
 )
 
 // Control is a meeting-control token and what came with it. Values are

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/internal/scrub"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/internal/scrub"
 )
 
 // Line is one line of stdout in the json format. The schema is stable:

@@ -150,8 +150,7 @@ func exitCode(err error, log *slog.Logger, stderr func(string)) int {
 	case isUsage(err):
 		stderr("confwatch: " + err.Error() + "\nRun with --help for usage.\n")
 		return exitUsage
-	case errors.Is(err, connector.ErrCredentialsRejected), errors.Is(err, token.ErrUnauthorized),
-		errors.Is(err, token.ErrCannotRenew), errors.Is(err, token.ErrLoginLocked):
+	case errors.Is(err, connector.ErrCredentialsRejected): // every credential stop wraps it
 		log.Error("credentials rejected: check the meeting ID and the host password (or supply a fresh control token)", slog.Any("err", err))
 		return exitCredentials
 	}

@@ -22,13 +22,13 @@ type State struct {
 	cur atomic.Pointer[view]
 
 	// Owned by the goroutine calling HandleEvent.
-	gen       uint64 // transaction counter for the persistent structures
-	vers      versions
-	msgs      msgWindow
-	hadFull   [nKinds]bool  // a full snapshot of the type was applied
-	pending   [nKinds]bool  // waiting for the type's fresh snapshot after a resubscribe
-	baseline  [nKinds]*view // the picture before the outage, diffed with that snapshot
-	started   bool          // any event has been applied
+	gen      uint64 // transaction counter for the persistent structures
+	vers     versions
+	msgs     msgWindow
+	hadFull  [nKinds]bool  // a full snapshot of the type was applied
+	pending  [nKinds]bool  // waiting for the type's fresh snapshot after a resubscribe
+	baseline [nKinds]*view // the picture before the outage, diffed with that snapshot
+	started  bool          // any event has been applied
 
 	stats struct {
 		applied, stale, duplicate, gaps, requested, suppressed, ignored atomic.Uint64
