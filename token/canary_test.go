@@ -97,6 +97,22 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 
+	auditValues(t, logger, values, errs)
+	out := logs.String()
+	if strings.Contains(out, "CANARY") {
+		t.Errorf("secret in logs: %s", out)
+	}
+	for _, want := range []string{"REDACTED", `"request_id":`, "keep-alive refused; logging in again", "level=DEBUG"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q; the test lost coverage", want)
+		}
+	}
+}
+
+// auditValues renders every value in every fmt verb, as JSON and through
+// the logger, and fails on any canary in what it renders or in errs.
+func auditValues(t *testing.T, logger *slog.Logger, values []any, errs []error) {
+	t.Helper()
 	check := func(where, s string) {
 		t.Helper()
 		if strings.Contains(s, "CANARY") {
@@ -114,12 +130,5 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	for _, e := range errs {
 		check("error", e.Error())
-	}
-	out := logs.String()
-	check("logs", out)
-	for _, want := range []string{"REDACTED", `"request_id":`, "keep-alive refused; logging in again", "level=DEBUG"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("logs lack %q; the test lost coverage", want)
-		}
 	}
 }
