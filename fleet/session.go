@@ -1,0 +1,23 @@
+package fleet
+
+import (
+	"context"
+
+	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/events"
+)
+
+// newSession is the one place the fleet builds a connector session. It
+// returns the session (for Resync) and the function that runs it with h
+// until ctx is done or the session stops by itself.
+//
+// Today connector.Config carries the handler; once the session takes it
+// at run time (Run(ctx, handler)), only this function changes.
+func newSession(cfg connector.Config, h events.Handler) (*connector.Session, func(context.Context) error, error) {
+	cfg.Handler = h
+	s, err := connector.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.Run, nil
+}
