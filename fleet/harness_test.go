@@ -233,6 +233,14 @@ func (r *rig) records(subject string) []published {
 	return out
 }
 
+// natsMsg rebuilds the message a record was published as.
+func natsMsg(p published) *nats.Msg {
+	m := nats.NewMsg(p.subject)
+	m.Data = p.data
+	m.Header.Set(jetstream.MsgIDHeader, p.header.Get(jetstream.MsgIDHeader))
+	return m
+}
+
 type published struct {
 	subject string
 	data    []byte

@@ -36,8 +36,10 @@ type ServiceConfig struct {
 	// Meetings is how many meetings to run. Zero means 1.
 	Meetings int
 	// Fake is the template of every meeting's fakemeeting.Config; the
-	// Service sets ConferenceID and HostPassword per meeting. Its zero
-	// value is the demo's opening roster.
+	// Service sets ConferenceID and HostPassword per meeting (a password
+	// is Fake.HostPassword followed by "-" and the meeting's index, or a
+	// 6-digit number when Fake.HostPassword is empty). Its zero value is
+	// the demo's opening roster.
 	Fake fakemeeting.Config
 	// Logger receives the front's debug logs. Nil means silent.
 	Logger *slog.Logger
@@ -125,6 +127,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		}
 		fc.ConferenceID = strconv.Itoa(FirstConferenceID + i)
 		fc.HostPassword = strconv.Itoa(600000 + (i*7919)%400000)
+		if cfg.Fake.HostPassword != "" {
+			fc.HostPassword = cfg.Fake.HostPassword + "-" + strconv.Itoa(i)
+		}
 		srv, err := fakemeeting.New(fc)
 		if err != nil {
 			s.closeBackends()
