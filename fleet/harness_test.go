@@ -360,4 +360,3 @@ func (c *cutter) close() {
 	c.setCut(true)
 	c.wg.Wait()
 }
-
