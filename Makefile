@@ -12,13 +12,18 @@ test: browser vet unit
 browser:
 	bash .ci/ensure-chromium
 
+# PKGS is every package of every module of go.work: the library (.), the
+# CLI and the fleet, which live in modules of their own so that the
+# library's users never inherit NATS.
+PKGS = ./... ./cmd/confwatch/... ./fleet/...
+
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: files need formatting:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet $(PKGS)
 
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 # fuzz runs every fuzz target briefly (FUZZTIME each); the corpora live in
 # testdata/fuzz.

@@ -7,7 +7,6 @@ require (
 	github.com/cenkalti/backoff/v4 v4.3.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gorilla/websocket v1.5.3
-	github.com/lmittmann/tint v1.2.1
 	github.com/rs/zerolog v1.28.0
 	go.uber.org/goleak v1.3.0
 	pgregory.net/rapid v1.3.0
