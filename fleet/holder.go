@@ -125,19 +125,22 @@ func (h *holder) run(ctx context.Context) result {
 		return result{h.conf, outNotClaimed, err}
 	}
 	h.picture = before
-	h.start(ctx)
-	return h.loop(ctx)
+	return h.loop(ctx, h.start(ctx))
 }
 
-func (h *holder) loop(ctx context.Context) result {
+// loop keeps the lease and the state until a stop or a fence; started
+// says whether the first session started.
+func (h *holder) loop(ctx context.Context, started bool) result {
 	renew := time.NewTimer(h.d.t.renewEvery)
 	defer renew.Stop()
 	fence := time.NewTimer(time.Until(h.lease.safeUntil))
 	defer fence.Stop()
 	tick := time.NewTicker(h.d.stateInterval)
 	defer tick.Stop()
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
+	retry := time.NewTimer(h.d.retryAfterStop)
+	if started {
+		retry.Stop()
+	}
 	defer retry.Stop()
 	for {
 		var sessDone <-chan error
@@ -173,7 +176,9 @@ func (h *holder) loop(ctx context.Context) result {
 			_ = h.writeState(ctx)
 			retry.Reset(h.d.retryAfterStop)
 		case <-retry.C:
-			h.start(ctx)
+			if !h.start(ctx) {
+				retry.Reset(h.d.retryAfterStop)
+			}
 		case c := <-h.cmds:
 			if c.stop != "" {
 				return h.stop(ctx, c.stop)
@@ -181,14 +186,17 @@ func (h *holder) loop(ctx context.Context) result {
 			h.stopSession()
 			h.spec = *c.spec
 			h.log.Info("fleet: meeting changed; restarting its session")
-			h.start(ctx)
+			if !h.start(ctx) {
+				retry.Reset(h.d.retryAfterStop)
+			}
 		}
 	}
 }
 
 // start runs a session seeded with h.picture, so that what changed since
-// that picture is reported as inferred changes.
-func (h *holder) start(ctx context.Context) {
+// that picture is reported as inferred changes. It reports whether the
+// session started.
+func (h *holder) start(ctx context.Context) bool {
 	pub := newPublisher(h.d.store.js, h.spec, h.d.worker, h.log, h.d.c)
 	var sess *connector.Session
 	st := meeting.NewFromSnapshot(meeting.Config{
@@ -205,12 +213,13 @@ func (h *holder) start(ctx context.Context) {
 	sess, run, err := newSession(cfg, handler)
 	if err != nil {
 		h.log.Error("fleet: session not started", slog.Any("err", err))
-		return
+		return false
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	r := &running{state: st, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- run(sctx) }()
 	h.sess = r
+	return true
 }
 
 // stopSession stops the session and waits for it: when it returns, the
