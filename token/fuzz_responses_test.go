@@ -99,7 +99,7 @@ func FuzzClientResponses(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text, cerr, sent := fuzzCall(t, c, call)
+		text, sent, cerr := fuzzCall(t, c, call)
 		text += checkOutcome(t, st, cerr)
 		for _, secret := range sent {
 			if strings.Contains(text, secret) || strings.Contains(logs.String(), secret) {
@@ -112,7 +112,7 @@ func FuzzClientResponses(f *testing.F) {
 // fuzzCall makes call (login, keep-alive or ws token) and returns what it
 // rendered, its error, and the secrets the request carried: the client
 // can only scrub what it knows.
-func fuzzCall(t *testing.T, c *Client, call uint8) (text string, cerr error, sent []string) {
+func fuzzCall(t *testing.T, c *Client, call uint8) (text string, sent []string, cerr error) {
 	ctx := context.Background()
 	switch call % 3 {
 	case 0:
@@ -139,7 +139,7 @@ func fuzzCall(t *testing.T, c *Client, call uint8) (text string, cerr error, sen
 			t.Fatal("WSToken succeeded with an empty token")
 		}
 	}
-	return text, cerr, sent
+	return text, sent, cerr
 }
 
 // checkOutcome checks that status st gave the right kind of error (or

@@ -84,10 +84,19 @@ muted, share; the meeting is locked and recorded; the network drops once and
 the session recovers; the meeting ends) and tails it exactly like
 "confwatch tail" would. Needs no account and no network.
 
+With --serve ADDR it tails nothing: it runs --meetings fake meetings as a
+service at ADDR, each changing every --churn (someone joins, raises a hand,
+the meeting is locked, ...; none ends), and prints one JSON line on stdout:
+the API base URL, the counters URL, the conference IDs and a meetings file
+for "confwatch fleet apply" whose password files it wrote in --dir. The
+counters (ws tokens issued, reuse attempts, live sockets per meeting and
+their high-water mark) are served as JSON at /fakemeeting/counters.
+
 Examples:
   confwatch demo
   confwatch demo --speed 10 --semantic --format pretty
   confwatch demo --speed 20 | jq -c 'select(.kind=="status")'
+  confwatch demo --serve 127.0.0.1:8090 --meetings 30
 `
 
 func cmdDemo(ctx context.Context, args []string, e env) int {
@@ -95,8 +104,13 @@ func cmdDemo(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet(e, "demo", demoHelp)
 	w.register(fs, false)
 	speed := fs.Float64("speed", 1, "play the script this many times faster")
+	var sv serveFlags
+	sv.register(fs)
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
+	}
+	if sv.addr != "" {
+		return cmdServe(ctx, &sv, &w, e)
 	}
 	if err := w.check(false); err != nil {
 		return flagOutcome(false, err, e)

@@ -4,6 +4,7 @@
 //	confwatch demo                       # a scripted meeting on the built-in fake
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
+//	confwatch fleet                      # one worker of a fleet on NATS JetStream
 //	confwatch version
 //
 // Pushes go to stdout as one JSON object per line; logs and connection
@@ -57,6 +58,9 @@ Usage:
   confwatch demo    [flags]               run a scripted meeting on the built-in fake and tail it
   confwatch tail    --conference ID [flags] print the meeting's pushes as JSON lines
   confwatch state   --conference ID [flags] show the live roster and status as a table
+  confwatch fleet   [flags]               watch many meetings from many processes on NATS JetStream
+  confwatch fleet apply -f FILE           set the meetings a fleet watches
+  confwatch demo --serve ADDR             run fake meetings as a service, for fleet trials
   confwatch version                        print the version
 
 Run "confwatch COMMAND --help" for a command's flags and examples.
@@ -81,6 +85,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdState(ctx, args[1:], e)
 	case "demo":
 		return cmdDemo(ctx, args[1:], e)
+	case "fleet":
+		return cmdFleet(ctx, args[1:], e)
 	case "version", "--version", "-version":
 		return cmdVersion(e)
 	case "help", "-h", "-help", "--help":

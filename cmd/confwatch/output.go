@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -11,41 +10,12 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/internal/record"
 	"github.com/confwatch/confwatch/internal/scrub"
 )
 
-// Line is one line of stdout in the json format. The schema is stable:
-// fields are only ever added.
-//
-//	time        RFC 3339 with ms; the push's createTime, or when the event happened
-//	conference  the meeting ID
-//	kind        "push", "status" or "change"
-//	action      push type (kind push)
-//	mode        "full" or "delta" (kind push)
-//	version     the push's version (kind push)
-//	msgID       the push's message ID (kind push)
-//	payload     the decoded payload (kind push); secrets read REDACTED
-//	status      "subscribed", "disconnected" or "resubscribed" (kind status)
-//	blindMs     how long no push could be received (status resubscribed)
-//	reason      why the link was lost (status disconnected)
-//	change      a semantic change (kind change, with --semantic)
-type Line struct {
-	Time       string          `json:"time"`
-	Conference string          `json:"conference"`
-	Kind       string          `json:"kind"`
-	Action     string          `json:"action,omitempty"`
-	Mode       string          `json:"mode,omitempty"`
-	Version    int64           `json:"version,omitempty"`
-	MsgID      string          `json:"msgID,omitempty"`
-	Payload    any             `json:"payload,omitempty"`
-	Status     string          `json:"status,omitempty"`
-	BlindMs    int64           `json:"blindMs,omitempty"`
-	Reason     string          `json:"reason,omitempty"`
-	Change     *meeting.Change `json:"change,omitempty"`
-}
-
-// printer writes lines to stdout, flushed per event. It is safe for
-// concurrent use.
+// printer writes records (package internal/record) to stdout, one per
+// line, flushed per event. It is safe for concurrent use.
 type printer struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
@@ -66,51 +36,42 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 	return p
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
-
 func (p *printer) push(e *events.Push) {
 	if p.filter != nil && !p.filter[e.Action] {
 		return
 	}
-	l := Line{Time: stamp(e.CreateTime), Conference: p.conf, Kind: "push", Action: e.Action,
-		Mode: e.Mode.String(), Version: e.Version, MsgID: e.MsgID, Payload: e.Payload}
-	if e.Payload == nil {
-		// An action events does not know: show it as received.
-		l.Payload = json.RawMessage(e.Raw)
-	}
-	p.emit(l, func() string { return prettyPush(e, p.names) })
+	p.emit(record.Push(p.conf, e), func() string { return prettyPush(e, p.names) })
 }
 
-func (p *printer) status(at time.Time, status, reason string, blind time.Duration) {
-	l := Line{Time: stamp(at), Conference: p.conf, Kind: "status", Status: status, Reason: reason, BlindMs: blind.Milliseconds()}
-	p.emit(l, func() string {
-		switch {
-		case blind > 0:
-			return fmt.Sprintf("%s after %v blind", status, blind.Round(time.Millisecond))
-		case reason != "":
-			return status + ": " + reason
+// status prints the status record of a lifecycle event.
+func (p *printer) status(e events.Event) {
+	r, ok := record.FromEvent(p.conf, e)
+	if !ok || r.Kind != record.KindStatus {
+		return
+	}
+	p.emit(r, func() string {
+		if e, ok := e.(*events.Resubscribed); ok {
+			return fmt.Sprintf("%s after %v blind", r.Status, max(e.Blind(), time.Millisecond).Round(time.Millisecond))
 		}
-		return status
+		if r.Reason != "" {
+			return r.Status + ": " + r.Reason
+		}
+		return r.Status
 	})
 }
 
 func (p *printer) change(c meeting.Change) {
-	l := Line{Time: stamp(c.At), Conference: p.conf, Kind: "change", Change: &c}
-	p.emit(l, c.String)
+	p.emit(record.Change(p.conf, c), c.String)
 }
 
-func (p *printer) emit(l Line, pretty func() string) {
+func (p *printer) emit(r record.Record, pretty func() string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.pretty {
-		t, _ := time.Parse(time.RFC3339, l.Time)
-		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), l.Kind, terminal(pretty()))
+		t, _ := time.Parse(time.RFC3339, r.Time)
+		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), r.Kind, terminal(pretty()))
 	} else {
-		b, err := json.Marshal(l)
-		if err != nil {
-			b, _ = json.Marshal(Line{Time: l.Time, Conference: l.Conference, Kind: "error", Reason: err.Error()})
-		}
-		p.w.Write(b)
+		p.w.Write(r.Marshal())
 		p.w.WriteByte('\n')
 	}
 	p.w.Flush()

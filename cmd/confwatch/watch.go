@@ -115,25 +115,21 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 // report prints one event of the stream and logs connection status.
 func report(log *slog.Logger, p *printer, semantic bool, e events.Event) {
 	switch e := e.(type) {
-	case *events.Push:
-		if p != nil && !semantic {
-			p.push(e)
-		}
-	case *events.Subscribed:
-		if p != nil {
-			p.status(e.At, "subscribed", "", 0)
-		}
 	case *events.Disconnected:
 		log.Warn("disconnected", slog.String("class", e.Class), slog.Any("err", e.Err))
-		if p != nil {
-			p.status(e.At, "disconnected", fmt.Sprint(e.Err), 0)
-		}
 	case *events.Resubscribed:
 		log.Info(fmt.Sprintf("resubscribed after %v blind", e.Blind().Round(time.Millisecond)))
-		if p != nil {
-			p.status(e.BlindTo, "resubscribed", "", max(e.Blind(), time.Millisecond))
-		}
 	}
+	if p == nil {
+		return
+	}
+	if push, ok := e.(*events.Push); ok {
+		if !semantic {
+			p.push(push)
+		}
+		return
+	}
+	p.status(e)
 }
 
 // exitCode maps a command's outcome to the process exit code, logging why.

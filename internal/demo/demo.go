@@ -18,13 +18,16 @@ const Length = 80 * time.Second
 // Start starts a fake meeting on loopback with the demo's opening roster.
 // The caller closes it.
 func Start() (*fakemeeting.Server, error) {
-	return fakemeeting.New(fakemeeting.Config{
-		Title: "confwatch demo: platform weekly sync",
-		Participants: []fakemeeting.Person{
-			{PID: "pid-li-wei", Name: "Li Wei", Role: fakemeeting.RoleHost, Video: true},
-			{PID: "pid-room-3f", Name: "Meeting Room 3F", Video: true, Muted: true},
-		},
-	})
+	return fakemeeting.New(fakemeeting.Config{Title: openingTitle, Participants: openingRoster()})
+}
+
+const openingTitle = "confwatch demo: platform weekly sync"
+
+func openingRoster() []fakemeeting.Person {
+	return []fakemeeting.Person{
+		{PID: "pid-li-wei", Name: "Li Wei", Role: fakemeeting.RoleHost, Video: true},
+		{PID: "pid-room-3f", Name: "Meeting Room 3F", Video: true, Muted: true},
+	}
 }
 
 // step is one scripted action, at an offset from the start (speed 1).
