@@ -36,6 +36,22 @@ var (
 	ErrBadResponse = errors.New("token: unexpected response")
 )
 
+// Sentinels of the meeting-control actions (package control). They live
+// here because this file is the one failure table.
+var (
+	// ErrPermissionDenied: the control token may not do this (not host,
+	// a co-host acting on the host, an operation only allowed on oneself).
+	// The APIError's Message carries the vendor's reason.
+	ErrPermissionDenied = errors.New("token: permission denied")
+	// ErrCredentialsRejected: the server refused the credentials again
+	// right after a fresh login (or no fresh login was possible); retrying
+	// would only lock the login.
+	ErrCredentialsRejected = errors.New("token: credentials rejected")
+	// ErrParticipantNotFound: the participant (or waiting-room member) an
+	// action names is not in the meeting (any more).
+	ErrParticipantNotFound = errors.New("token: participant not found")
+)
+
 // sentinelTable is the one place where server answers become sentinels.
 // An entry matches an *APIError by HTTP status when status is set, or by
 // vendor code when code is set (compared case-insensitively, with or
@@ -62,6 +78,16 @@ var sentinelTable = []struct {
 	{code: "100000429", err: ErrRateLimited}, // server flow control
 
 	{code: "MMC.111072064", err: ErrLoginLocked}, // login locked after failures
+
+	// Meeting-control actions (REST reference §2.3, §5; codes chosen from
+	// the client-SDK header by name, so they are inferences).
+	{status: http.StatusForbidden, err: ErrPermissionDenied},
+	{code: "MMC.111070002", err: ErrPermissionDenied},    // insufficient permissions
+	{code: "MMC.111072070", err: ErrPermissionDenied},    // operation not allowed for a guest
+	{code: "MMC.111072071", err: ErrPermissionDenied},    // only allowed on yourself
+	{code: "MMC.111072110", err: ErrPermissionDenied},    // co-host cannot operate the host
+	{code: "MMC.111072008", err: ErrParticipantNotFound}, // participant (member) does not exist
+	{code: "MMC.111080004", err: ErrParticipantNotFound}, // participant not found
 }
 
 // APIError is a non-2xx answer from the meeting API. It matches the
