@@ -112,6 +112,7 @@ type Server struct {
 	unstall  chan struct{} // non-nil while stalled; closed on unstall
 	clients  []*http.Client
 	delay    time.Duration
+	ctrl     controlState // the control endpoints' knobs and log (control.go)
 }
 
 // New starts a fake on 127.0.0.1 (a random port) and returns it.
@@ -194,6 +195,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc(PathToken, s.handleToken)
 	mux.HandleFunc(PathWSToken, s.handleWSToken)
 	mux.HandleFunc(PathWS, s.handleWS)
+	s.serveControl(mux)
 	s.hs = &http.Server{
 		Handler:           s.track(mux),
 		ReadHeaderTimeout: 10 * time.Second,
