@@ -344,3 +344,16 @@ var (
 	plainCode = regexp.MustCompile(`^-?[0-9]{1,12}$`)
 	plainDesc = regexp.MustCompile(`^[A-Za-z_ ]{1,64}$`)
 )
+
+// Format prints the Client as control.Client(conference <id>) for every
+// verb. Without it, fmt would print the Provider inside field by field,
+// secrets included: it cannot call the Provider's own Format on an
+// unexported field.
+func (cl *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "control.Client(conference %s)", cl.tokens.ConferenceID())
+}
+
+// LogValue implements slog.LogValuer, for the same reason as Format.
+func (cl *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("conference", cl.tokens.ConferenceID()))
+}

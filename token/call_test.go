@@ -1,6 +1,7 @@
 package token_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -101,7 +102,8 @@ func TestDoSendsTheRequestAsGiven(t *testing.T) {
 
 func TestDoScrubsTheTokenAndThePasswordFromErrors(t *testing.T) {
 	p, _ := newControlEnv(t, func(w http.ResponseWriter, r *http.Request) {
-		echo := r.Header.Get("X-Conference-Authorization") + " " + testPassword
+		tok := r.Header.Get("X-Conference-Authorization")
+		echo := tok + " " + testPassword + " Basic " + base64.StdEncoding.EncodeToString([]byte(tok))
 		w.Header().Set("X-Request-Id", "rid "+echo)
 		writeErr(w, http.StatusForbidden, "MMC.111070002", "not host: "+echo)
 	})
@@ -118,7 +120,7 @@ func TestDoScrubsTheTokenAndThePasswordFromErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "CANARY") || strings.Contains(api.RequestID, "CANARY") {
 		t.Errorf("a secret reached the error: %v (request id %q)", err, api.RequestID)
 	}
-	if !strings.Contains(api.Message, "not host: REDACTED REDACTED") || api.Op != "lock" {
+	if !strings.Contains(api.Message, "not host: REDACTED REDACTED Basic REDACTED") || api.Op != "lock" {
 		t.Errorf("op %q message %q", api.Op, api.Message)
 	}
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -145,13 +146,15 @@ func htmlTitle(b []byte) string {
 	return string(b[start : start+end])
 }
 
-// clean makes server text safe to log: secrets removed, invalid UTF-8 and
+// clean makes server text safe to log: secrets removed (also in the
+// base64 form a "Basic" header carries them in), invalid UTF-8 and
 // control characters replaced, whitespace collapsed, at most limit bytes
 // (cut on a rune boundary, marked with "…").
 func clean(s string, limit int, secrets []Secret) string {
 	for _, sec := range secrets {
 		if !sec.IsZero() {
 			s = strings.ReplaceAll(s, sec.Reveal(), Redacted)
+			s = strings.ReplaceAll(s, base64.StdEncoding.EncodeToString([]byte(sec.Reveal())), Redacted)
 		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
