@@ -102,11 +102,15 @@ func TestActionsShowInTheWatchersState(t *testing.T) {
 		{"co-host", func() error { return r.ctl.SetCohost(ctx, "pid-zhang-min", true) }, 1,
 			func(s *meeting.Snapshot) bool { return part(s, "pid-zhang-min").Info["IS_COHOST"] == "1" }},
 		{"extend", func() error { return r.ctl.Extend(ctx, 30*time.Minute) }, 1,
-			func(s *meeting.Snapshot) bool { return s.Status.EndTime.Sub(s.Basic.StartTime) == 2*time.Hour+30*time.Minute }},
+			func(s *meeting.Snapshot) bool {
+				return s.Status.EndTime.Sub(s.Basic.StartTime) == 2*time.Hour+30*time.Minute
+			}},
 		{"guest waits", func() error { return waitingGuest(r.fake) }, 1,
 			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 1 }},
 		{"admit", func() error { return r.ctl.Admit(ctx, "pid-guest") }, 3,
-			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 0 && part(s, "pid-guest").Name == "Guest Wang" }},
+			func(s *meeting.Snapshot) bool {
+				return len(s.WaitingRoom) == 0 && part(s, "pid-guest").Name == "Guest Wang"
+			}},
 		{"move to the waiting room", func() error { return r.ctl.MoveToWaitingRoom(ctx, "pid-guest") }, 2,
 			func(s *meeting.Snapshot) bool {
 				_, online := s.Participant("pid-guest")
@@ -128,7 +132,9 @@ func TestActionsShowInTheWatchersState(t *testing.T) {
 				return !online && s.InviteResults[n-1].CallNumber == "+99111000001"
 			}},
 		{"hand the host role over", func() error { return r.ctl.SetHost(ctx, s3(r)) }, 1,
-			func(s *meeting.Snapshot) bool { return part(s, string(s3(r))).Role == "host" && part(s, "pid-li-wei").Role == "ordinary" }},
+			func(s *meeting.Snapshot) bool {
+				return part(s, string(s3(r))).Role == "host" && part(s, "pid-li-wei").Role == "ordinary"
+			}},
 		{"end", func() error { return r.ctl.End(ctx) }, 1,
 			func(s *meeting.Snapshot) bool { return s.Status.Ended() }},
 	}

@@ -172,7 +172,9 @@ func TestControlActionsChangeTheMeetingAndPush(t *testing.T) {
 				}
 			}},
 		{name: "admit", method: "PUT", path: "/allowWaitingParticipant", body: `{"participantID":"wang"}`, frames: 3,
-			setup: func(s *fakemeeting.Server) { _, _ = s.WaitingRoomJoin(fakemeeting.Person{PID: "wang", Name: "Guest Wang"}) },
+			setup: func(s *fakemeeting.Server) {
+				_, _ = s.WaitingRoomJoin(fakemeeting.Person{PID: "wang", Name: "Guest Wang"})
+			},
 			check: func(t *testing.T, got []frame, v fakemeeting.View) {
 				if got[1].action() != "ParticipantsNotify" || len(v.WaitingRoom) != 0 || v.Participants["wang"]["NAME"] != "Guest Wang" {
 					t.Errorf("pushes %v", got)
