@@ -269,7 +269,7 @@ func serverFailure(err error) bool {
 // failures to connect as ErrUnreachable.
 func (cl *Client) wrap(sp *spec, err error) error {
 	if unreachable(err) {
-		return fmt.Errorf("control: %s: %w: %w", sp.op, ErrUnreachable, err)
+		return fmt.Errorf("%w (%s): %w", ErrUnreachable, sp.op, err)
 	}
 	return fmt.Errorf("control: %s: %w", sp.op, err)
 }

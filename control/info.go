@@ -17,31 +17,34 @@ import (
 type Info struct {
 	// Participants are the online sites: in the meeting, being called or
 	// joining, in the server's order.
-	Participants []Participant
+	Participants []Participant `json:"participants"`
 	// Attendees are the people invited, at scheduling or since, whether
 	// online or not.
-	Attendees []Attendee
+	Attendees []Attendee `json:"attendees"`
 	// Host is the host's ID (confInfo.chairID), or "" when nobody hosts.
-	Host ParticipantID
+	Host ParticipantID `json:"host"`
 	// Cohosts are the co-hosts' IDs.
-	Cohosts []ParticipantID
+	Cohosts []ParticipantID `json:"cohosts"`
 }
 
 // Participant is one online site of Info.
 type Participant struct {
-	ID    ParticipantID
-	Name  string
-	Phone string
+	ID    ParticipantID `json:"id"`
+	Name  string        `json:"name"`
+	Phone string        `json:"phone,omitempty"`
 	// State is 0 in the meeting, 1 being called, 2 joining.
-	State      int
-	Video      bool
-	Muted      bool
-	HandRaised bool
+	State      int  `json:"state"`
+	Video      bool `json:"video"`
+	Muted      bool `json:"muted"`
+	HandRaised bool `json:"handRaised"`
 }
 
 // Attendee is one invited person of Info.
 type Attendee struct {
-	AccountID, UserUUID, Name, Phone string
+	AccountID string `json:"accountId,omitempty"`
+	UserUUID  string `json:"userUuid,omitempty"`
+	Name      string `json:"name"`
+	Phone     string `json:"phone,omitempty"`
 }
 
 // Participant returns the online participant with the given ID.
@@ -124,7 +127,10 @@ func decodeInfo(body []byte) (*Info, error) {
 	if env.Data != nil && len(w.Participants) == 0 && len(w.Attendees) == 0 {
 		w = *env.Data
 	}
-	info := &Info{Host: ParticipantID(w.ConfInfo.ChairID)}
+	info := &Info{
+		Host:         ParticipantID(w.ConfInfo.ChairID),
+		Participants: []Participant{}, Attendees: []Attendee{}, Cohosts: []ParticipantID{},
+	}
 	for _, c := range w.ConfInfo.CoHosts {
 		if c != "" {
 			info.Cohosts = append(info.Cohosts, ParticipantID(c))

@@ -4,11 +4,13 @@
 //	confwatch demo                       # a scripted meeting on the built-in fake
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
+//	confwatch control lower-hand --conference 986112045 --name "Zhang Min"
 //	confwatch version
 //
 // Pushes go to stdout as one JSON object per line; logs and connection
 // status go to stderr. Exit codes: 0 the meeting ended or the user
-// interrupted, 1 runtime failure, 2 usage error, 3 credentials rejected.
+// interrupted, 1 runtime failure, 2 usage error, 3 credentials rejected,
+// 4 permission denied (control).
 package main
 
 import (
@@ -57,6 +59,7 @@ Usage:
   confwatch demo    [flags]               run a scripted meeting on the built-in fake and tail it
   confwatch tail    --conference ID [flags] print the meeting's pushes as JSON lines
   confwatch state   --conference ID [flags] show the live roster and status as a table
+  confwatch control ACTION --conference ID  act: mute, admit, lower a hand, lock, record, end…
   confwatch version                        print the version
 
 Run "confwatch COMMAND --help" for a command's flags and examples.
@@ -66,7 +69,7 @@ Credentials (never as flag values: they would show in ps and shell history):
   CONFWATCH_CONTROL_TOKEN=...   or  --control-token-file FILE
 
 Exit codes: 0 meeting ended or interrupted, 1 runtime failure, 2 usage error,
-3 credentials rejected.
+3 credentials rejected, 4 permission denied (control).
 `
 
 func run(ctx context.Context, args []string, e env) int {
@@ -81,6 +84,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdState(ctx, args[1:], e)
 	case "demo":
 		return cmdDemo(ctx, args[1:], e)
+	case "control":
+		return cmdControl(ctx, args[1:], e)
 	case "version", "--version", "-version":
 		return cmdVersion(e)
 	case "help", "-h", "-help", "--help":

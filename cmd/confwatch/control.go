@@ -1,0 +1,425 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/confwatch/confwatch/control"
+	"github.com/confwatch/confwatch/token"
+)
+
+// exitPermission is control's exit code when the control token may not do
+// what was asked (not host, a co-host acting on the host).
+const exitPermission = 4
+
+const controlHelp = `Usage: confwatch control ACTION --conference ID [--participant PID[,PID…] | --name NAME] [flags]
+
+Acts on the meeting through its meeting-control REST calls, with the same
+credentials as tail. Prints what was done on stdout (info: the meeting's
+real-time state as JSON). --name looks the participant up in the real-time
+info and refuses a name that is ambiguous or unknown, listing the
+candidates. --dry-run prints the request instead of sending it (the lookup
+--name needs is still made).
+
+Actions:
+  mute, unmute                 one participant
+  mute-all [--allow-unmute=false], unmute-all
+  lock, unlock
+  record-start, record-stop
+  rename --to NAME             one participant
+  admit                        --participant PID (from the waiting room) or --all
+  waiting-room                 move participants to the waiting room
+  raise-hand, lower-hand       participants, or --all
+  hang-up                      participants
+  invite --invite-name NAME --phone NUMBER [--type TYPE] [--as-host]
+  set-host, release-host       one participant
+  cohost, uncohost             one participant
+  extend --by DURATION         e.g. --by 30m (whole minutes, rounded up)
+  end                          end the meeting for everyone
+  info                         print who is there, as JSON
+
+Examples:
+  CONFWATCH_HOST_PASSWORD=604117 confwatch control lower-hand --conference 986112045 --name "Zhang Min"
+  confwatch control admit --conference 986112045 --password-file ~/.meeting-pw --all
+  confwatch control mute-all --conference 986112045 --allow-unmute=false --dry-run
+
+Exit codes: 0 done, 1 runtime failure, 2 usage error (also an unknown or
+ambiguous --name), 3 credentials rejected, 4 permission denied.
+`
+
+// targetKind says whom an action takes.
+type targetKind int
+
+const (
+	noTarget    targetKind = iota
+	oneTarget              // exactly one participant: --participant PID or --name
+	manyTargets            // one or more: --participant PID,PID or --name
+	handTargets            // manyTargets, or --all
+	waitingOne             // --participant PID of a waiting member, or --all
+)
+
+// controlFlags are control's flags; w holds the credential flags it shares
+// with tail.
+type controlFlags struct {
+	w                          watchFlags
+	participant, name          string
+	all, dryRun                bool
+	to, phone, inviteName, typ string
+	asHost, allowUnmute        bool
+	by                         time.Duration
+}
+
+func (f *controlFlags) register(fs *flag.FlagSet) {
+	w := &f.w
+	fs.StringVar(&w.conference, "conference", "", "meeting ID (required)")
+	fs.StringVar(&w.passwordFile, "password-file", "", "read the host password from `FILE` (- = stdin)")
+	fs.StringVar(&w.controlTokenFile, "control-token-file", "", "read a meeting-control token from `FILE` (- = stdin)")
+	fs.StringVar(&w.api, "api", token.DefaultBaseURL, "meeting API base `URL`")
+	fs.StringVar(&w.caFile, "ca-file", "", "trust the PEM certificates in `FILE` for the API")
+	fs.StringVar(&w.password, "password", "", "refused: use CONFWATCH_HOST_PASSWORD or --password-file")
+	fs.StringVar(&w.controlToken, "control-token", "", "refused: use CONFWATCH_CONTROL_TOKEN or --control-token-file")
+	fs.StringVar(&w.logLevel, "log-level", "warn", "stderr log level: debug, info, warn, error")
+	fs.StringVar(&w.logFormat, "log-format", "auto", "stderr log format: auto (coloured text on a terminal, else JSON), text, json")
+	w.format = "json"
+	fs.StringVar(&f.participant, "participant", "", "participant `PID` (comma-separated for actions on several)")
+	fs.StringVar(&f.name, "name", "", "participant display `NAME`, looked up in the real-time info")
+	fs.BoolVar(&f.all, "all", false, "every participant (raise-hand, lower-hand) or everyone waiting (admit)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the request (method, URL, body; no secret) instead of sending it")
+	fs.StringVar(&f.to, "to", "", "rename: the new display `NAME`")
+	fs.StringVar(&f.inviteName, "invite-name", "", "invite: the invitee's display `NAME`")
+	fs.StringVar(&f.phone, "phone", "", "invite: SIP or mobile `NUMBER`")
+	fs.StringVar(&f.typ, "type", "normal", "invite: terminal `TYPE` (normal, terminal, outside, mobile, ideahub, board, hwvision)")
+	fs.BoolVar(&f.asHost, "as-host", false, "invite: join the invitee as host")
+	fs.BoolVar(&f.allowUnmute, "allow-unmute", true, "mute-all: guests may unmute themselves")
+	fs.DurationVar(&f.by, "by", 0, "extend: how much longer, e.g. 30m")
+}
+
+// ctlAction is one verb of confwatch control.
+type ctlAction struct {
+	targets targetKind
+	// run acts on ids (resolved from the flags) and says what it did.
+	run func(ctx context.Context, c *control.Client, f *controlFlags, ids []control.ParticipantID) (string, error)
+}
+
+func one(ids []control.ParticipantID) control.ParticipantID { return ids[0] }
+
+func done(what string, err error) (string, error) { return what, err }
+
+var ctlActions = map[string]ctlAction{
+	"mute": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("muted "+string(one(ids)), c.Mute(ctx, one(ids), true))
+	}},
+	"unmute": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("unmuted "+string(one(ids)), c.Mute(ctx, one(ids), false))
+	}},
+	"mute-all": {noTarget, func(ctx context.Context, c *control.Client, f *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done(fmt.Sprintf("muted everyone but the host (self-unmute allowed: %v)", f.allowUnmute), c.MuteAll(ctx, true, f.allowUnmute))
+	}},
+	"unmute-all": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("unmuted everyone", c.MuteAll(ctx, false, true))
+	}},
+	"lock": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("locked the meeting", c.Lock(ctx, true))
+	}},
+	"unlock": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("unlocked the meeting", c.Lock(ctx, false))
+	}},
+	"record-start": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("started recording", c.Record(ctx, true))
+	}},
+	"record-stop": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("stopped recording", c.Record(ctx, false))
+	}},
+	"rename": {oneTarget, func(ctx context.Context, c *control.Client, f *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done(fmt.Sprintf("renamed %s to %q", one(ids), f.to), c.Rename(ctx, one(ids), f.to))
+	}},
+	"admit": {waitingOne, func(ctx context.Context, c *control.Client, f *controlFlags, ids []control.ParticipantID) (string, error) {
+		if f.all {
+			return done("admitted everyone waiting", c.AdmitAll(ctx))
+		}
+		return done("admitted "+string(one(ids)), c.Admit(ctx, one(ids)))
+	}},
+	"waiting-room": {manyTargets, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("moved to the waiting room: "+joinIDs(ids), c.MoveToWaitingRoom(ctx, ids...))
+	}},
+	"raise-hand": {handTargets, hands(true)},
+	"lower-hand": {handTargets, hands(false)},
+	"hang-up": {manyTargets, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("hung up: "+joinIDs(ids), c.HangUp(ctx, ids...))
+	}},
+	"invite": {noTarget, func(ctx context.Context, c *control.Client, f *controlFlags, _ []control.ParticipantID) (string, error) {
+		inv := control.Invitee{Name: f.inviteName, Phone: f.phone, Type: f.typ, Host: f.asHost}
+		return done(fmt.Sprintf("invited %q", f.inviteName), c.Invite(ctx, inv))
+	}},
+	"set-host": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("made "+string(one(ids))+" host", c.SetHost(ctx, one(ids)))
+	}},
+	"release-host": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("released the host role of "+string(one(ids)), c.ReleaseHost(ctx, one(ids)))
+	}},
+	"cohost": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("made "+string(one(ids))+" co-host", c.SetCohost(ctx, one(ids), true))
+	}},
+	"uncohost": {oneTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, ids []control.ParticipantID) (string, error) {
+		return done("revoked co-host of "+string(one(ids)), c.SetCohost(ctx, one(ids), false))
+	}},
+	"extend": {noTarget, func(ctx context.Context, c *control.Client, f *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("extended the meeting by "+f.by.String(), c.Extend(ctx, f.by))
+	}},
+	"end": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		return done("ended the meeting", c.End(ctx))
+	}},
+	"info": {noTarget, func(ctx context.Context, c *control.Client, _ *controlFlags, _ []control.ParticipantID) (string, error) {
+		info, err := c.RealTimeInfo(ctx)
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(info)
+		return string(b), err
+	}},
+}
+
+func hands(raised bool) func(context.Context, *control.Client, *controlFlags, []control.ParticipantID) (string, error) {
+	verb := map[bool]string{true: "raised", false: "lowered"}[raised]
+	return func(ctx context.Context, c *control.Client, f *controlFlags, ids []control.ParticipantID) (string, error) {
+		if f.all {
+			set, err := c.SetAllHands(ctx, raised)
+			if len(set) == 0 && err == nil {
+				return "no hand to set", nil
+			}
+			return done(verb+" the hands of "+joinIDs(set), err)
+		}
+		return done(verb+" the hands of "+joinIDs(ids), c.SetHands(ctx, raised, ids...))
+	}
+}
+
+func joinIDs(ids []control.ParticipantID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+func actionNames() string {
+	names := make([]string, 0, len(ctlActions))
+	for n := range ctlActions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func cmdControl(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(e.stdout, controlHelp)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "confwatch: control needs an action first, one of: %s\nRun \"confwatch control --help\" for usage.\n", actionNames())
+		return exitUsage
+	}
+	name := args[0]
+	act, ok := ctlActions[name]
+	if !ok {
+		fmt.Fprintf(e.stderr, "confwatch: control: unknown action %s; known: %s\n", quoteArg(name), actionNames())
+		return exitUsage
+	}
+	var f controlFlags
+	fs := newFlagSet(e, "control "+name, controlHelp)
+	f.register(fs)
+	if done, err := parseFlags(fs, args[1:]); done || err != nil {
+		return flagOutcome(done, err, e)
+	}
+	if err := f.check(name, act); err != nil {
+		return flagOutcome(false, err, e)
+	}
+	log := newLogger(e.stderr, e.stderrTTY, f.w.logFormat, f.w.logLevel)
+	err := runControl(ctx, &f, name, act, e, log)
+	return controlExit(err, log, e.stderr)
+}
+
+// check validates the flags of action name.
+func (f *controlFlags) check(name string, act ctlAction) error {
+	if err := f.w.check(true); err != nil {
+		return err
+	}
+	pids := splitIDs(f.participant)
+	given := len(pids) > 0
+	if given && f.name != "" {
+		return usagef("give --participant or --name, not both")
+	}
+	switch act.targets {
+	case noTarget:
+		if given || f.name != "" || f.all {
+			return usagef("%s takes no --participant, --name or --all", name)
+		}
+	case oneTarget:
+		if len(pids) > 1 {
+			return usagef("%s acts on one participant; --participant lists %d", name, len(pids))
+		}
+		fallthrough
+	case manyTargets:
+		if !given && f.name == "" {
+			return usagef("%s needs --participant PID or --name NAME", name)
+		}
+		if f.all {
+			return usagef("%s takes no --all", name)
+		}
+	case handTargets:
+		if n := count(given, f.name != "", f.all); n != 1 {
+			return usagef("%s needs one of --participant PID[,PID…], --name NAME or --all", name)
+		}
+	case waitingOne:
+		if f.name != "" {
+			return usagef("admit takes --participant PID, not --name: waiting-room members are not in the real-time info; " +
+				"their pids are in WaitingListNotify (confwatch tail --events WaitingListNotify)")
+		}
+		if given == f.all || len(pids) > 1 {
+			return usagef("admit needs --participant PID (one) or --all")
+		}
+	}
+	return f.checkValues(name)
+}
+
+// checkValues checks the flags only some actions take.
+func (f *controlFlags) checkValues(name string) error {
+	switch {
+	case name == "rename" && strings.TrimSpace(f.to) == "":
+		return usagef("rename needs --to NAME")
+	case name == "invite" && (strings.TrimSpace(f.inviteName) == "" || strings.TrimSpace(f.phone) == ""):
+		return usagef("invite needs --invite-name NAME and --phone NUMBER")
+	case name == "extend" && f.by <= 0:
+		return usagef("extend needs --by DURATION, e.g. --by 30m")
+	}
+	return nil
+}
+
+func count(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
+func splitIDs(s string) []control.ParticipantID {
+	var out []control.ParticipantID
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, control.ParticipantID(p))
+		}
+	}
+	return out
+}
+
+// runControl builds the client, resolves --name and acts.
+func runControl(ctx context.Context, f *controlFlags, name string, act ctlAction, e env, log *slog.Logger) error {
+	t, err := liveTarget(&f.w, e, log)
+	if err != nil {
+		return err
+	}
+	cfg := control.Config{Tokens: t.tokens, Logger: log}
+	if f.dryRun {
+		cfg.DryRun = func(r control.Request) { printRequest(e.stdout, f.w.api, r) }
+	}
+	c, err := control.New(cfg)
+	if err != nil {
+		return err
+	}
+	ids := splitIDs(f.participant)
+	if f.name != "" {
+		id, err := resolveName(ctx, c, f.name)
+		if err != nil {
+			return err
+		}
+		ids = []control.ParticipantID{id}
+	}
+	what, err := act.run(ctx, c, f, ids)
+	if err != nil {
+		return err
+	}
+	if f.dryRun && name != "info" {
+		fmt.Fprintln(e.stdout, "(dry run: nothing was sent)")
+		return nil
+	}
+	fmt.Fprintln(e.stdout, what)
+	return nil
+}
+
+// resolveName finds the one online participant called name.
+func resolveName(ctx context.Context, c *control.Client, name string) (control.ParticipantID, error) {
+	info, err := c.RealTimeInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	list := func(ps []control.Participant) string {
+		s := make([]string, len(ps))
+		for i, p := range ps {
+			s[i] = fmt.Sprintf("%q (--participant %s)", p.Name, p.ID)
+		}
+		return strings.Join(s, ", ")
+	}
+	switch found := info.Named(name); len(found) {
+	case 1:
+		return found[0].ID, nil
+	case 0:
+		var near []control.Participant
+		for _, p := range info.Participants {
+			if strings.Contains(strings.ToLower(p.Name), strings.ToLower(strings.TrimSpace(name))) {
+				near = append(near, p)
+			}
+		}
+		if len(near) == 0 {
+			return "", usagef("--name %q: nobody of that name is in the meeting (%d online)", name, len(info.Participants))
+		}
+		return "", usagef("--name %q: nobody of exactly that name is in the meeting; did you mean %s?", name, list(near))
+	default:
+		return "", usagef("--name %q is ambiguous: %s", name, list(found))
+	}
+}
+
+// printRequest prints a dry run's request. The control token is a header
+// the Request does not carry; it is shown as REDACTED.
+func printRequest(w io.Writer, api string, r control.Request) {
+	u, err := url.Parse(strings.TrimSuffix(api, "/") + r.Path)
+	if err != nil {
+		u = &url.URL{Path: r.Path}
+	}
+	u.RawQuery = r.Query.Encode()
+	fmt.Fprintf(w, "%s %s\nContent-Type: application/json\nX-Conference-Authorization: %s\n", r.Method, u, token.Redacted)
+	if r.Body != nil {
+		fmt.Fprintf(w, "\n%s\n", r.Body)
+	}
+}
+
+// controlExit maps control's outcome to the exit code, logging why.
+func controlExit(err error, log *slog.Logger, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case isUsage(err):
+		fmt.Fprintf(stderr, "confwatch: %v\nRun \"confwatch control --help\" for usage.\n", err)
+		return exitUsage
+	case errors.Is(err, token.ErrCredentialsRejected), errors.Is(err, token.ErrUnauthorized),
+		errors.Is(err, token.ErrCannotRenew), errors.Is(err, token.ErrLoginLocked):
+		log.Error("credentials rejected: check the meeting ID and the host password (or supply a fresh control token)", slog.Any("err", err))
+		return exitCredentials
+	case errors.Is(err, token.ErrPermissionDenied):
+		log.Error("permission denied: the control token may not do this", slog.Any("err", err))
+		return exitPermission
+	}
+	log.Error("control failed", slog.Any("err", err))
+	return exitFailure
+}
