@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -56,7 +57,7 @@ func script() []step {
 			_, err := s.WaitingRoomJoin(fakemeeting.Person{PID: "pid-guest-wang", Name: "Guest Wang", LoginType: "Mobile", Anonymous: true})
 			return err
 		}},
-		{36 * time.Second, "the guest is admitted", func(s *fakemeeting.Server) error { return s.WaitingRoomAdmit("pid-guest-wang") }},
+		{36 * time.Second, "the guest is admitted", admitGuest},
 		{40 * time.Second, "the network drops every socket", func(s *fakemeeting.Server) error { s.DropAll(); return nil }},
 		{42 * time.Second, "Zhang Min raises a hand while the client is blind", func(s *fakemeeting.Server) error { return s.RaiseHand("pid-zhang-min", true) }},
 		{46 * time.Second, "Chen Jie renames", func(s *fakemeeting.Server) error { return s.Rename("pid-chen-jie", "Chen Jie (presenting)") }},
@@ -69,6 +70,16 @@ func script() []step {
 		{74 * time.Second, "Meeting Room 3F leaves", func(s *fakemeeting.Server) error { return s.Leave("pid-room-3f") }},
 		{Length, "the meeting ends", func(s *fakemeeting.Server) error { return s.End() }},
 	}
+}
+
+// admitGuest admits the waiting guest, unless someone acting on the
+// meeting (a bot running the demo with -admit) already did.
+func admitGuest(s *fakemeeting.Server) error {
+	err := s.WaitingRoomAdmit("pid-guest-wang")
+	if _, in := s.View().Participants["pid-guest-wang"]; in && errors.Is(err, fakemeeting.ErrUnknownParticipant) {
+		return nil
+	}
+	return err
 }
 
 // Play runs the script on s, at speed times real time (speed <= 0 means
