@@ -21,6 +21,8 @@
 // ErrMeetingEnded (stop), ErrNotStarted and ErrRateLimited (wait),
 // ErrLoginLocked (wait long), ErrCannotRenew (a caller-given token lapsed
 // and no password is known), ErrBadResponse (a 2xx without a token).
+// The meeting-control actions (package control, through Provider.Do) add
+// ErrPermissionDenied, ErrParticipantNotFound and ErrCredentialsRejected.
 // Network failures keep their net.Error, so timeouts are identifiable.
 //
 // Secrets are Secret values: passwords and tokens render as REDACTED in
