@@ -254,41 +254,57 @@ func (f *controlFlags) check(name string, act ctlAction) error {
 		return err
 	}
 	pids := splitIDs(f.participant)
-	given := len(pids) > 0
-	if given && f.name != "" {
+	if len(pids) > 0 && f.name != "" {
 		return usagef("give --participant or --name, not both")
 	}
-	switch act.targets {
-	case noTarget:
-		if given || f.name != "" || f.all {
+	if err := targetRules[act.targets](name, f, len(pids)); err != nil {
+		return err
+	}
+	return f.checkValues(name)
+}
+
+// targetRules check --participant (n pids), --name and --all per
+// targetKind.
+var targetRules = map[targetKind]func(name string, f *controlFlags, n int) error{
+	noTarget: func(name string, f *controlFlags, n int) error {
+		if n > 0 || f.name != "" || f.all {
 			return usagef("%s takes no --participant, --name or --all", name)
 		}
-	case oneTarget:
-		if len(pids) > 1 {
-			return usagef("%s acts on one participant; --participant lists %d", name, len(pids))
+		return nil
+	},
+	oneTarget: func(name string, f *controlFlags, n int) error {
+		if n > 1 {
+			return usagef("%s acts on one participant; --participant lists %d", name, n)
 		}
-		fallthrough
-	case manyTargets:
-		if !given && f.name == "" {
-			return usagef("%s needs --participant PID or --name NAME", name)
-		}
-		if f.all {
-			return usagef("%s takes no --all", name)
-		}
-	case handTargets:
-		if n := count(given, f.name != "", f.all); n != 1 {
+		return someTargets(name, f, n)
+	},
+	manyTargets: someTargets,
+	handTargets: func(name string, f *controlFlags, n int) error {
+		if count(n > 0, f.name != "", f.all) != 1 {
 			return usagef("%s needs one of --participant PID[,PID…], --name NAME or --all", name)
 		}
-	case waitingOne:
+		return nil
+	},
+	waitingOne: func(_ string, f *controlFlags, n int) error {
 		if f.name != "" {
 			return usagef("admit takes --participant PID, not --name: waiting-room members are not in the real-time info; " +
 				"their pids are in WaitingListNotify (confwatch tail --events WaitingListNotify)")
 		}
-		if given == f.all || len(pids) > 1 {
+		if (n > 0) == f.all || n > 1 {
 			return usagef("admit needs --participant PID (one) or --all")
 		}
+		return nil
+	},
+}
+
+func someTargets(name string, f *controlFlags, n int) error {
+	if n == 0 && f.name == "" {
+		return usagef("%s needs --participant PID or --name NAME", name)
 	}
-	return f.checkValues(name)
+	if f.all {
+		return usagef("%s takes no --all", name)
+	}
+	return nil
 }
 
 // checkValues checks the flags only some actions take.

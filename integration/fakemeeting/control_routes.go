@@ -154,17 +154,15 @@ func checkKeys(keys []bodyKey, obj map[string]any, prefix string) error {
 	return nil
 }
 
+// checkValue checks that v has k's kind; path names it in the refusal.
 func checkValue(k bodyKey, v any, path string) error {
 	switch k.kind {
 	case kInt, kSwitch:
-		n, ok := v.(json.Number)
-		i, err := n.Int64()
-		if !ok || err != nil {
-			return refuse(CodeBadRequest, "%s must be an integer", path)
-		}
-		if k.kind == kSwitch && i != 0 && i != 1 {
-			return refuse(CodeSwitchOutOfRange, "%s must be 0 or 1", path)
-		}
+		return checkInt(k, v, path)
+	case kStrings:
+		return checkStrings(v, path)
+	case kObjects:
+		return checkObjects(k, v, path)
 	case kString:
 		if _, ok := v.(string); !ok {
 			return refuse(CodeBadRequest, "%s must be a string", path)
@@ -173,29 +171,47 @@ func checkValue(k bodyKey, v any, path string) error {
 		if _, ok := v.(bool); !ok {
 			return refuse(CodeBadRequest, "%s must be a boolean", path)
 		}
-	case kStrings:
-		xs, ok := v.([]any)
-		if !ok || len(xs) == 0 {
+	}
+	return nil
+}
+
+func checkInt(k bodyKey, v any, path string) error {
+	n, ok := v.(json.Number)
+	i, err := n.Int64()
+	if !ok || err != nil {
+		return refuse(CodeBadRequest, "%s must be an integer", path)
+	}
+	if k.kind == kSwitch && i != 0 && i != 1 {
+		return refuse(CodeSwitchOutOfRange, "%s must be 0 or 1", path)
+	}
+	return nil
+}
+
+func checkStrings(v any, path string) error {
+	xs, ok := v.([]any)
+	if !ok || len(xs) == 0 {
+		return refuse(CodeBadRequest, "%s must be a non-empty array of strings", path)
+	}
+	for _, x := range xs {
+		if s, ok := x.(string); !ok || s == "" {
 			return refuse(CodeBadRequest, "%s must be a non-empty array of strings", path)
 		}
-		for _, x := range xs {
-			if s, ok := x.(string); !ok || s == "" {
-				return refuse(CodeBadRequest, "%s must be a non-empty array of strings", path)
-			}
+	}
+	return nil
+}
+
+func checkObjects(k bodyKey, v any, path string) error {
+	xs, ok := v.([]any)
+	if !ok || len(xs) == 0 {
+		return refuse(CodeBadRequest, "%s must be a non-empty array of objects", path)
+	}
+	for i, x := range xs {
+		obj, ok := x.(map[string]any)
+		if !ok {
+			return refuse(CodeBadRequest, "%s[%d] must be an object", path, i)
 		}
-	case kObjects:
-		xs, ok := v.([]any)
-		if !ok || len(xs) == 0 {
-			return refuse(CodeBadRequest, "%s must be a non-empty array of objects", path)
-		}
-		for i, x := range xs {
-			obj, ok := x.(map[string]any)
-			if !ok {
-				return refuse(CodeBadRequest, "%s[%d] must be an object", path, i)
-			}
-			if err := checkKeys(k.items, obj, path+"[]."); err != nil {
-				return err
-			}
+		if err := checkKeys(k.items, obj, path+"[]."); err != nil {
+			return err
 		}
 	}
 	return nil
