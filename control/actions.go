@@ -186,7 +186,7 @@ func (cl *Client) Rename(ctx context.Context, id ParticipantID, name string) err
 
 // Admit lets one waiting-room member in (AllowWaitingParticipant). Not
 // retried after a server failure: a repeat for someone already admitted
-// is an error (ErrParticipantNotFound).
+// is an error (token.ErrParticipantNotFound).
 func (cl *Client) Admit(ctx context.Context, id ParticipantID) error {
 	if _, err := targets(specAdmit, []ParticipantID{id}); err != nil {
 		return err

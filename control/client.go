@@ -350,6 +350,10 @@ var (
 // secrets included: it cannot call the Provider's own Format on an
 // unexported field.
 func (cl *Client) Format(f fmt.State, _ rune) {
+	if cl == nil {
+		fmt.Fprint(f, "control.Client(nil)")
+		return
+	}
 	fmt.Fprintf(f, "control.Client(conference %s)", cl.tokens.ConferenceID())
 }
 
