@@ -54,9 +54,19 @@ func watch(t *testing.T, fake *fakemeeting.Server) *watcher {
 	if err := fake.WaitSubscribed(testCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
+	// Every type the fake snapshots, so that no opening push is counted as
+	// an action's: all but captions and interpretation groups, which it has
+	// none of.
+	snapshots := uint64(len(fakemeeting.NotifyTypes) - 2)
 	eventually(t, "the opening snapshots", func() bool {
 		s := w.state.Snapshot()
-		return s.Connected && len(s.Resyncing) == 0 && len(s.Participants) == 3 && s.Status.State != ""
+		for _, action := range fakemeeting.NotifyTypes {
+			if _, ok := s.Versions[action]; !ok && action != fakemeeting.RealTimeSubtitleNotify && action != fakemeeting.InterpreterGroupNotify {
+				return false
+			}
+		}
+		// The state publishes a snapshot just before it counts the push.
+		return s.Connected && len(s.Resyncing) == 0 && w.state.Stats().Applied == snapshots
 	})
 	return w
 }
