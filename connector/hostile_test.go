@@ -470,3 +470,31 @@ func TestQueueIsBoundedByBytes(t *testing.T) {
 	}
 	t.Logf("stuck handler, 40 × 256 KiB pushes: %d bytes held, %d dropped", st.QueueBytes, st.Dropped)
 }
+
+// TestSessionRendersNoSecret: a Session printed with any verb, as JSON or
+// through slog, shows none of its token source's secrets.
+func TestSessionRendersNoSecret(t *testing.T) {
+	c, err := token.New(token.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret("CANARYPW-55aa")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := connector.New(connector.Config{ConferenceID: "986112045", Tokens: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("session", "s", sess)
+	texts := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		texts = append(texts, fmt.Sprintf(verb, sess), fmt.Sprintf(verb, struct{ S *connector.Session }{sess}))
+	}
+	for _, text := range texts {
+		if strings.Contains(text, "CANARYPW") {
+			t.Errorf("the password leaked: %s", text)
+		}
+	}
+}

@@ -264,3 +264,16 @@ func (s *Session) keepAlive(ctx context.Context) time.Duration {
 	}
 	return next
 }
+
+// Format prints the Session as connector.Session(conference <id>) for
+// every verb. Without it fmt would walk the struct and print the secrets
+// of its token source (fmt cannot call a Secret's own Format through an
+// unexported field).
+func (s *Session) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "connector.Session(conference %s)", s.cfg.ConferenceID)
+}
+
+// LogValue implements slog.LogValuer, for the same reason as Format.
+func (s *Session) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("conference", s.cfg.ConferenceID))
+}

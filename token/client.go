@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -175,13 +176,17 @@ func (requestTimeout) Error() string        { return "request timed out" }
 func (requestTimeout) Timeout() bool        { return true }
 func (requestTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
 
-// request is one GET to the API.
+// request is one call to the API: a GET unless method says otherwise.
 type request struct {
 	op           string // "login", "keep-alive", "ws token": names the call in errors and logs
+	method       string // "" = GET
 	path         string
 	conferenceID string
+	query        url.Values        // besides conferenceID
+	body         []byte            // JSON; nil = none
 	header       map[string]string // plain headers
 	secret       map[string]Secret // headers carrying secrets; also redacted from answers
+	scrub        []Secret          // not sent, but redacted from answers too
 }
 
 // response is a 2xx answer.
@@ -209,14 +214,24 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			c.secrets.Add(s.Reveal())
 		}
 	}
+	secrets = append(secrets, r.scrub...)
 
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
 	defer cancel()
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
 	u.RawPath = ""
-	u.RawQuery = url.Values{"conferenceID": {r.conferenceID}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	q := url.Values{}
+	for k, v := range r.query {
+		q[k] = v
+	}
+	q.Set("conferenceID", r.conferenceID)
+	u.RawQuery = q.Encode()
+	var reqBody io.Reader
+	if r.body != nil {
+		reqBody = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cmp.Or(r.method, http.MethodGet), u.String(), reqBody)
 	if err != nil {
 		return nil, fmt.Errorf("token: %s: %w", r.op, err)
 	}

@@ -50,7 +50,7 @@ func (w *fzBuffer) String() string {
 // second guard). "@PW@" in the input is replaced by a canary secret where
 // it is the value of --password or --control-token, and "@FILE@" by the
 // path of a file holding a canary password. Properties: run never panics,
-// returns a documented exit code (0–3), and no canary secret appears on
+// returns a documented exit code (0–4), and no canary secret appears on
 // stdout or stderr, whatever the flags.
 func FuzzRun(f *testing.F) {
 	f.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
@@ -76,6 +76,9 @@ func FuzzRun(f *testing.F) {
 		"demo\n--speed\n1000\n--log-level\ndebug\n--log-format\njson",
 		"demo\n--speed\n0",
 		"tail\n--help", "state\n-h", "demo\nextra",
+		"control", "control\n--help", "control\nlower-hand\n--conference\n9\n--name\nZhang",
+		"control\nmute-all\n--conference\n9\n--dry-run\n--password-file\n@FILE@",
+		"control\nlock\n--conference\n9\n--control-token\n@PW@",
 	} {
 		for _, env := range []uint8{0, 3} {
 			f.Add(s, env, false)
@@ -121,7 +124,7 @@ func FuzzRun(f *testing.F) {
 			getenv:    func(k string) string { return vars[k] },
 			stdoutTTY: tty, stderrTTY: tty,
 		})
-		if code < exitOK || code > exitCredentials {
+		if code < exitOK || code > exitPermission {
 			t.Fatalf("exit code %d is not documented", code)
 		}
 		out := stdout.String() + stderr.String()

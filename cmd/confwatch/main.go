@@ -5,11 +5,13 @@
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
 //	confwatch fleet                      # one worker of a fleet on NATS JetStream
+//	confwatch control lower-hand --conference 986112045 --name "Zhang Min"
 //	confwatch version
 //
 // Pushes go to stdout as one JSON object per line; logs and connection
 // status go to stderr. Exit codes: 0 the meeting ended or the user
-// interrupted, 1 runtime failure, 2 usage error, 3 credentials rejected.
+// interrupted, 1 runtime failure, 2 usage error, 3 credentials rejected,
+// 4 permission denied (control).
 package main
 
 import (
@@ -61,6 +63,7 @@ Usage:
   confwatch fleet   [flags]               watch many meetings from many processes on NATS JetStream
   confwatch fleet apply -f FILE           set the meetings a fleet watches
   confwatch demo --serve ADDR             run fake meetings as a service, for fleet trials
+  confwatch control ACTION --conference ID  act: mute, admit, lower a hand, lock, record, end…
   confwatch version                        print the version
 
 Run "confwatch COMMAND --help" for a command's flags and examples.
@@ -70,7 +73,7 @@ Credentials (never as flag values: they would show in ps and shell history):
   CONFWATCH_CONTROL_TOKEN=...   or  --control-token-file FILE
 
 Exit codes: 0 meeting ended or interrupted, 1 runtime failure, 2 usage error,
-3 credentials rejected.
+3 credentials rejected, 4 permission denied (control).
 `
 
 func run(ctx context.Context, args []string, e env) int {
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdDemo(ctx, args[1:], e)
 	case "fleet":
 		return cmdFleet(ctx, args[1:], e)
+	case "control":
+		return cmdControl(ctx, args[1:], e)
 	case "version", "--version", "-version":
 		return cmdVersion(e)
 	case "help", "-h", "-help", "--help":
