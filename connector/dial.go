@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -26,7 +27,7 @@ const connPath = "/cms/open/websocket/confctl/increment/conn"
 
 // dialURL builds the socket URL. The second result is the same URL without
 // its query, which is all that may be logged: tmpToken is a secret.
-func dialURL(base, confID string, tmp token.Secret) (full, loggable string, err error) {
+func dialURL(base, confID string, tmp secret.Secret) (full, loggable string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", "", fmt.Errorf("connector: bad wsURL from the control token: %w", err)
@@ -64,7 +65,7 @@ func writePool(size int) websocket.BufferPool {
 
 // dial opens the socket. last receives the time of every read that
 // brings bytes (see liveConn).
-func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, last *atomic.Int64) (*websocket.Conn, error) {
+func (s *Session) dial(ctx context.Context, rawURL string, tok secret.Secret, last *atomic.Int64) (*websocket.Conn, error) {
 	d := websocket.Dialer{
 		NetDialContext:   s.liveDialer(last),
 		Proxy:            http.ProxyFromEnvironment,
@@ -79,7 +80,7 @@ func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, 
 		resp.Body.Close()
 	}
 	if err != nil {
-		he := &HandshakeError{Err: scrub(err, secret)}
+		he := &HandshakeError{Err: scrub(err, tok)}
 		if resp != nil {
 			he.Status = resp.StatusCode
 			if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
@@ -95,7 +96,7 @@ func (s *Session) dial(ctx context.Context, rawURL string, secret token.Secret, 
 // subscribeFrame encodes Subscribe. confToken is sent the way the vendor's
 // captured sample sends it: "Basic " + base64(token).
 func (s *Session) subscribeFrame(ctl *token.Control, types []string) ([]byte, error) {
-	basic := token.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(ctl.Token.Reveal())))
+	basic := secret.New("Basic " + base64.StdEncoding.EncodeToString([]byte(ctl.Token.Reveal())))
 	return events.EncodeSubscribe(events.Sequence(s.cfg.Clock.Now()), s.cfg.ConferenceID, types, basic)
 }
 
@@ -132,10 +133,10 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Timeout() bool { return e.timeout }
 
-// scrub hides secret (and its URL-escaped form) in err's message. Errors
+// scrub hides tok (and its URL-escaped form) in err's message. Errors
 // of the dial path can quote the URL, whose query holds the ws token.
-func scrub(err error, secret token.Secret) error {
-	raw := secret.Reveal()
+func scrub(err error, tok secret.Secret) error {
+	raw := tok.Reveal()
 	if err == nil || raw == "" {
 		return err
 	}
@@ -143,8 +144,8 @@ func scrub(err error, secret token.Secret) error {
 	if !strings.Contains(msg, raw) && !strings.Contains(msg, url.QueryEscape(raw)) {
 		return err
 	}
-	msg = strings.ReplaceAll(msg, raw, token.Redacted)
-	msg = strings.ReplaceAll(msg, url.QueryEscape(raw), token.Redacted)
+	msg = strings.ReplaceAll(msg, raw, secret.Redacted)
+	msg = strings.ReplaceAll(msg, url.QueryEscape(raw), secret.Redacted)
 	var ne net.Error
 	return &redactedError{msg: msg, timeout: errors.As(err, &ne) && ne.Timeout()}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -20,7 +21,7 @@ func ExampleSession() {
 	client, _ := token.New(token.Config{BaseURL: fake.URL()})
 	tokens, _ := token.NewProvider(client, token.ProviderConfig{
 		ConferenceID: fake.ConferenceID(),
-		Password:     token.NewSecret(fake.HostPassword()),
+		Password:     secret.New(fake.HostPassword()),
 	})
 	sess, _ := connector.New(connector.Config{
 		ConferenceID: fake.ConferenceID(),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -99,13 +100,13 @@ type fzTokens struct {
 
 func (t *fzTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
-	return &token.Control{Token: token.NewSecret(fzControlSecret), WSURL: t.wsURL,
+	return &token.Control{Token: secret.New(fzControlSecret), WSURL: t.wsURL,
 		ExpiresAt: now.Add(30 * time.Minute), Lifetime: 30 * time.Minute, ObtainedAt: now}, nil
 }
 
 func (t *fzTokens) WSToken(context.Context) (*token.WS, error) {
 	n := t.calls.Add(1)
-	return &token.WS{Token: token.NewSecret(fmt.Sprintf("%s-%d-fz-canary-ws", t.script, n)), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New(fmt.Sprintf("%s-%d-fz-canary-ws", t.script, n)), ObtainedAt: time.Now()}, nil
 }
 
 func (t *fzTokens) Invalidate(*token.Control) {}

@@ -3,7 +3,7 @@ package events
 import (
 	"encoding/json"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Wire structs: one per frame shape, decoded by a single json.Unmarshal
@@ -127,7 +127,7 @@ type wireConfBasic struct {
 }
 
 // wirePwd's pwd is decoded as a flexString (digits may come as a number)
-// and wrapped in a token.Secret at once.
+// and wrapped in a secret.Secret at once.
 type wirePwd struct {
 	Role flexString `json:"role"`
 	Pwd  flexString `json:"pwd"`
@@ -138,7 +138,7 @@ func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
 	if w.Pwds != nil {
 		pwds = make([]ConfPassword, len(w.Pwds))
 		for i, p := range w.Pwds {
-			pwds[i] = ConfPassword{Role: string(p.Role), Pwd: token.NewSecret(string(p.Pwd))}
+			pwds[i] = ConfPassword{Role: string(p.Role), Pwd: secret.New(string(p.Pwd))}
 		}
 	}
 	return &ConfBasicInfoNotify{

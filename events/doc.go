@@ -39,7 +39,7 @@
 // frames a client sends; Sequence makes their zero-padded ms sequence
 // strings. Subscribe and ConfControl carry the meeting-control token in
 // clear, as the server needs it; those frames are wire bytes only. Every
-// secret elsewhere in this package is a token.Secret, which never prints.
+// secret elsewhere in this package is a secret.Secret, which never prints.
 //
 // # Dispatch and state
 //

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Client frames. The vendor wants the "data" of Subscribe and ConfControl
@@ -59,7 +59,7 @@ type subscribeData struct {
 // is (Reveal): pass "Basic <base64>" if that form is wanted.
 //
 // The frame holds the token in clear: write it to the socket only.
-func EncodeSubscribe(seq, conferenceID string, types []string, confToken token.Secret) ([]byte, error) {
+func EncodeSubscribe(seq, conferenceID string, types []string, confToken secret.Secret) ([]byte, error) {
 	if seq == "" {
 		return nil, errors.New("events: subscribe: empty sequence")
 	}
@@ -104,7 +104,7 @@ func EncodeHeartBeat(seq string) []byte {
 type SubtitleControl struct {
 	ConferenceID string
 	// ConfToken is the meeting-control token, sent as is.
-	ConfToken token.Secret
+	ConfToken secret.Secret
 	// On starts captions (isSubtitle 1); false stops them (0).
 	On bool
 	// SubtitleType is SubtitleTypeLoudest (0) or the vendor's named-speaker

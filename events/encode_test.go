@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 const testToken = "stb4e1c9a07d2b84f6a91e3c5d7b0a2f48c6e1d3b5a7f9c0e2d"
@@ -61,7 +61,7 @@ func str(t *testing.T, raw json.RawMessage) string {
 
 func TestEncodeSubscribe(t *testing.T) {
 	seq := Sequence(time.UnixMilli(1736153012345))
-	tok := token.NewSecret("Basic " + testToken + "&<>")
+	tok := secret.New("Basic " + testToken + "&<>")
 	b, err := EncodeSubscribe(seq, "986112045", KnownActions(), tok)
 	if err != nil {
 		t.Fatal(err)
@@ -87,13 +87,13 @@ func TestEncodeSubscribe(t *testing.T) {
 }
 
 func TestEncodeSubscribeErrors(t *testing.T) {
-	tok := token.NewSecret(testToken)
+	tok := secret.New(testToken)
 	cases := map[string]func() ([]byte, error){
 		"EmptySequence":     func() ([]byte, error) { return EncodeSubscribe("", "1", KnownActions(), tok) },
 		"EmptyConferenceID": func() ([]byte, error) { return EncodeSubscribe("1", "", KnownActions(), tok) },
 		"NoTypes":           func() ([]byte, error) { return EncodeSubscribe("1", "1", nil, tok) },
 		"EmptyType":         func() ([]byte, error) { return EncodeSubscribe("1", "1", []string{""}, tok) },
-		"NoToken":           func() ([]byte, error) { return EncodeSubscribe("1", "1", KnownActions(), token.Secret{}) },
+		"NoToken":           func() ([]byte, error) { return EncodeSubscribe("1", "1", KnownActions(), secret.Secret{}) },
 	}
 	for name, f := range cases {
 		b, err := f()
@@ -125,7 +125,7 @@ func TestEncodeHeartBeat(t *testing.T) {
 }
 
 func TestEncodeSubtitleControl(t *testing.T) {
-	tok := token.NewSecret(testToken)
+	tok := secret.New(testToken)
 	c := SubtitleControl{
 		ConferenceID: "986112045",
 		ConfToken:    tok,
@@ -185,7 +185,7 @@ func TestEncodeSubtitleControl(t *testing.T) {
 // never shows: not in the printed inputs, nor in JSON or slog output of
 // them, nor in decoded passwords.
 func TestSecretsDoNotPrint(t *testing.T) {
-	tok := token.NewSecret(testToken)
+	tok := secret.New(testToken)
 	c := SubtitleControl{ConferenceID: "986112045", ConfToken: tok, On: true}
 	var sb strings.Builder
 	for _, v := range []any{c, &c, tok} {
@@ -208,8 +208,8 @@ func TestSecretsDoNotPrint(t *testing.T) {
 			t.Errorf("output reveals %q:\n%s", secret, out)
 		}
 	}
-	if !strings.Contains(out, token.Redacted) {
-		t.Errorf("no %s in output", token.Redacted)
+	if !strings.Contains(out, secret.Redacted) {
+		t.Errorf("no %s in output", secret.Redacted)
 	}
 
 	// The frame is the one place the token is in clear.

@@ -4,10 +4,10 @@ import (
 	"fmt"
 
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
-func tokenFromSomewhere() token.Secret { return token.NewSecret("placeholder") }
+func tokenFromSomewhere() secret.Secret { return secret.New("placeholder") }
 
 func ExampleDecode() {
 	frames := []string{

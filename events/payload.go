@@ -3,7 +3,7 @@ package events
 import (
 	"time"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // The payload types below decode from the vendor's frames (see Decode) and
@@ -65,8 +65,8 @@ type ConfBasicInfoNotify struct {
 // ConfPassword is one of the meeting's passwords. Pwd is a secret: the
 // vendor sends it in plain text, confwatch never prints it.
 type ConfPassword struct {
-	Role string       `json:"role"` // "chair" or "general"
-	Pwd  token.Secret `json:"pwd"`
+	Role string        `json:"role"` // "chair" or "general"
+	Pwd  secret.Secret `json:"pwd"`
 }
 
 // Meeting states of ConfDynamicInfoNotify.State.

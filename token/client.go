@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Defaults for the zero values of Config.
@@ -171,8 +172,8 @@ type request struct {
 	op           string // "login", "keep-alive", "ws token": names the call in errors and logs
 	path         string
 	conferenceID string
-	header       map[string]string // plain headers
-	secret       map[string]Secret // headers carrying secrets; also redacted from answers
+	header       map[string]string        // plain headers
+	secret       map[string]secret.Secret // headers carrying secrets; also redacted from answers
 }
 
 // response is a 2xx answer.
@@ -188,7 +189,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if strings.TrimSpace(r.conferenceID) == "" {
 		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
 	}
-	secrets := make([]Secret, 0, len(r.secret))
+	secrets := make([]secret.Secret, 0, len(r.secret))
 	for name, s := range r.secret {
 		if strings.ContainsFunc(s.Reveal(), isCTL) {
 			return nil, fmt.Errorf("token: %s: %s value contains control characters", r.op, name)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/confwatch/confwatch/secret"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 type Control struct {
 	// Token goes in X-Conference-Authorization and in Subscribe's
 	// confToken.
-	Token Secret
+	Token secret.Secret
 	// WSURL is the base of the WebSocket dial URL (scheme and host[:port]).
 	WSURL string
 	// Role is 1 for host, 0 for ordinary participant.
@@ -57,7 +59,7 @@ func (c *Control) refreshAt(fraction float64) time.Time {
 // (protocol §2.1). It fails with ErrUnauthorized for a wrong ID or
 // password, ErrNotStarted before the meeting runs and ErrMeetingEnded
 // after.
-func (c *Client) Login(ctx context.Context, conferenceID string, password Secret) (*Control, error) {
+func (c *Client) Login(ctx context.Context, conferenceID string, password secret.Secret) (*Control, error) {
 	if password.IsZero() {
 		return nil, fmt.Errorf("token: login: empty password")
 	}
@@ -66,7 +68,7 @@ func (c *Client) Login(ctx context.Context, conferenceID string, password Secret
 		path:         tokenPath,
 		conferenceID: conferenceID,
 		header:       map[string]string{"X-Login-Type": "1"},
-		secret:       map[string]Secret{"X-Password": password},
+		secret:       map[string]secret.Secret{"X-Password": password},
 	}, true)
 }
 
@@ -78,20 +80,20 @@ func (c *Client) Login(ctx context.Context, conferenceID string, password Secret
 // The answer may omit wsURL and the other descriptive fields; then only
 // Token, ExpiresAt, Lifetime and ObtainedAt are set, and Provider carries
 // the rest over from the token it replaced.
-func (c *Client) KeepAlive(ctx context.Context, conferenceID string, current, password Secret) (*Control, error) {
+func (c *Client) KeepAlive(ctx context.Context, conferenceID string, current, password secret.Secret) (*Control, error) {
 	if current.IsZero() {
 		return nil, fmt.Errorf("token: keep-alive: empty control token")
 	}
-	secret := map[string]Secret{"X-Conference-Authorization": current}
+	secrets := map[string]secret.Secret{"X-Conference-Authorization": current}
 	if !password.IsZero() {
-		secret["X-Password"] = password
+		secrets["X-Password"] = password
 	}
 	return c.control(ctx, request{
 		op:           "keep-alive",
 		path:         tokenPath,
 		conferenceID: conferenceID,
 		header:       map[string]string{"X-Login-Type": "1"},
-		secret:       secret,
+		secret:       secrets,
 	}, false)
 }
 
@@ -136,7 +138,7 @@ func (c *Client) control(ctx context.Context, r request, needWSURL bool) (*Contr
 	}
 	life := lifetime(resp.sentAt, w)
 	return &Control{
-		Token:             NewSecret(string(w.Token)),
+		Token:             secret.New(string(w.Token)),
 		WSURL:             string(w.WSURL),
 		Role:              int(w.Role),
 		ExpiresAt:         resp.sentAt.Add(life),

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Bounds on what is read from, and kept of, a server answer. The server is
@@ -34,7 +36,7 @@ var vendorCode = regexp.MustCompile(`^([A-Za-z]{1,16}\.)?[0-9A-Za-z]{1,24}$`)
 // maxErrorBody bytes; truncated says the server sent more. secrets are the
 // values the request carried, removed from every kept string in case the
 // server echoes them.
-func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, secrets []Secret) *APIError {
+func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, secrets []secret.Secret) *APIError {
 	code, msg, bodyRID := parseErrorBody(body, truncated)
 	if code != "" && !vendorCode.MatchString(code) {
 		msg = strings.TrimSpace(code + " " + msg)
@@ -148,10 +150,10 @@ func htmlTitle(b []byte) string {
 // clean makes server text safe to log: secrets removed, invalid UTF-8 and
 // control characters replaced, whitespace collapsed, at most limit bytes
 // (cut on a rune boundary, marked with "…").
-func clean(s string, limit int, secrets []Secret) string {
+func clean(s string, limit int, secrets []secret.Secret) string {
 	for _, sec := range secrets {
 		if !sec.IsZero() {
-			s = strings.ReplaceAll(s, sec.Reveal(), Redacted)
+			s = strings.ReplaceAll(s, sec.Reveal(), secret.Redacted)
 		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")

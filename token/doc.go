@@ -11,7 +11,7 @@
 // connection supervisor uses. The happy path:
 //
 //	c, _ := token.New(token.Config{Logger: logger})
-//	p, _ := token.NewProvider(c, token.ProviderConfig{ConferenceID: id, Password: token.NewSecret(pw)})
+//	p, _ := token.NewProvider(c, token.ProviderConfig{ConferenceID: id, Password: secret.New(pw)})
 //	go func() { done <- p.Maintain(ctx) }() // keep-alive at 5/6 of each lifetime
 //	ctl, _ := p.Control(ctx)                 // ctl.WSURL is where to dial
 //	ws, _ := p.WSToken(ctx)                  // ws.Token is the dial's tmpToken, used once
@@ -23,7 +23,7 @@
 // and no password is known), ErrBadResponse (a 2xx without a token).
 // Network failures keep their net.Error, so timeouts are identifiable.
 //
-// Secrets are Secret values: passwords and tokens render as REDACTED in
+// Secrets are secret.Secret values: passwords and tokens render as REDACTED in
 // fmt, slog and JSON, are never put in a URL, and are removed from
 // anything the server echoes back into an error.
 //

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // The secrets every fuzzed request carries. A server that echoes them (the
@@ -110,7 +111,7 @@ func FuzzClientResponses(f *testing.F) {
 		switch call % 3 {
 		case 0:
 			sent = []string{fuzzPassword}
-			ctl, e := c.Login(ctx, "986112045", NewSecret(fuzzPassword))
+			ctl, e := c.Login(ctx, "986112045", secret.New(fuzzPassword))
 			cerr = e
 			if e == nil {
 				checkControl(t, ctl)
@@ -118,7 +119,7 @@ func FuzzClientResponses(f *testing.F) {
 			}
 		case 1:
 			sent = []string{fuzzControl, fuzzPassword}
-			ctl, e := c.KeepAlive(ctx, "986112045", NewSecret(fuzzControl), NewSecret(fuzzPassword))
+			ctl, e := c.KeepAlive(ctx, "986112045", secret.New(fuzzControl), secret.New(fuzzPassword))
 			cerr = e
 			if e == nil {
 				checkControl(t, ctl)
@@ -126,7 +127,7 @@ func FuzzClientResponses(f *testing.F) {
 			}
 		default:
 			sent = []string{fuzzControl}
-			ws, e := c.WSToken(ctx, "986112045", NewSecret(fuzzControl))
+			ws, e := c.WSToken(ctx, "986112045", secret.New(fuzzControl))
 			cerr = e
 			if e == nil && ws.Token.IsZero() {
 				t.Fatal("WSToken succeeded with an empty token")

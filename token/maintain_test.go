@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -30,7 +31,7 @@ func startMaintain(t *testing.T, p *token.Provider) (stop func() error) {
 }
 
 func TestMaintainKeepsAliveBeforeExpiry(t *testing.T) {
-	p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	stop := startMaintain(t, p)
 	ctx := testCtx(t)
 
@@ -86,7 +87,7 @@ func TestMaintainRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+			p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 			left := tt.failures
 			api.set(func(f *fakeAPI) {
 				f.onLogin = func(w http.ResponseWriter, _ *http.Request) bool {
@@ -141,7 +142,7 @@ func TestMaintainStopsOnPermanentErrors(t *testing.T) {
 	}{
 		{
 			name:    "meeting ended",
-			pc:      token.ProviderConfig{Password: token.NewSecret(testPassword)},
+			pc:      token.ProviderConfig{Password: secret.New(testPassword)},
 			advance: 25 * time.Minute,
 			setup: func(f *fakeAPI) {
 				f.onKeepAlive = func(w http.ResponseWriter, _ *http.Request) bool {
@@ -153,12 +154,12 @@ func TestMaintainStopsOnPermanentErrors(t *testing.T) {
 		},
 		{
 			name: "wrong password",
-			pc:   token.ProviderConfig{Password: token.NewSecret("CANARYPW-wrong")},
+			pc:   token.ProviderConfig{Password: secret.New("CANARYPW-wrong")},
 			want: token.ErrUnauthorized,
 		},
 		{
 			name: "caller token rejected, no password",
-			pc:   token.ProviderConfig{ControlToken: token.NewSecret("CANARYTOK-stale")},
+			pc:   token.ProviderConfig{ControlToken: secret.New("CANARYTOK-stale")},
 			want: token.ErrCannotRenew,
 		},
 	}

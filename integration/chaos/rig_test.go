@@ -21,7 +21,7 @@ import (
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // waitLong bounds every wait for something a scenario expects to happen.
@@ -148,7 +148,7 @@ func (r *rig) start() {
 	w, err := chaos.StartWatcher(chaos.WatcherConfig{
 		APIBase:      "http://" + r.api.Listen,
 		ConferenceID: r.fake.ConferenceID(),
-		Password:     token.NewSecret(r.fake.HostPassword()),
+		Password:     secret.New(r.fake.HostPassword()),
 		TokenTimeout: 2 * time.Second,
 		Logger:       slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnChange: func(c meeting.Change) {

@@ -14,6 +14,7 @@ import (
 	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -46,7 +47,7 @@ func tap(a *audit) events.Handler {
 func watch(t *testing.T, a *audit, fake *fakemeeting.Server, password string) *chaos.Watcher {
 	t.Helper()
 	w, err := chaos.StartWatcher(chaos.WatcherConfig{
-		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(password),
+		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: secret.New(password),
 		TokenTimeout: 5 * time.Second, Logger: a.logger("session"), Session: fast, Tap: tap(a),
 	})
 	if err != nil {
@@ -181,7 +182,7 @@ func TestCallerGivenTokenLeaksNothing(t *testing.T) {
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
-	minted, err := c.Login(ctx, fake.ConferenceID(), token.NewSecret(canaryPassword))
+	minted, err := c.Login(ctx, fake.ConferenceID(), secret.New(canaryPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/integration/chaos"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // waitLong bounds the real-time waits of the final convergence.
@@ -77,7 +77,7 @@ func TestSoak(t *testing.T) {
 	d.pids = append(d.pids, fake.View().Order...)
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d.w, err = chaos.StartWatcher(chaos.WatcherConfig{
-		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()),
+		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: secret.New(fake.HostPassword()),
 		HTTPClient: fake.Client(), TokenTimeout: 10 * time.Second, Clock: clk, Logger: logger,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -28,7 +29,7 @@ func bareDialer(bufSize int) *websocket.Dialer {
 // bareLogin gets the control token the baselines share: a bare client
 // needs one, and its cost is not per socket.
 func bareLogin(ctx context.Context, tc *token.Client, tgt target) (*token.Control, error) {
-	ctl, err := tc.Login(ctx, tgt.confID, token.NewSecret(tgt.password))
+	ctl, err := tc.Login(ctx, tgt.confID, secret.New(tgt.password))
 	if err != nil {
 		return nil, fmt.Errorf("scenario: bare login: %w", err)
 	}

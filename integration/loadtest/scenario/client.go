@@ -13,7 +13,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Kind is a client that receives a flood.
@@ -165,7 +165,7 @@ func (c *FloodClient) handler(kind Kind) (events.Handler, error) {
 }
 
 // dialURLSubscribe dials u and sends Subscribe for floodTypes.
-func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string, ctl token.Secret) (*websocket.Conn, error) {
+func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string, ctl secret.Secret) (*websocket.Conn, error) {
 	conn, resp, err := d.DialContext(ctx, u, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -86,7 +87,7 @@ func startFleet(ctx context.Context, spec fleetSpec) (*fleet, error) {
 	}
 	for i := range f.sessions {
 		prov, err := token.NewProvider(spec.tokens, token.ProviderConfig{
-			ConferenceID: spec.tgt.confID, Password: token.NewSecret(spec.tgt.password),
+			ConferenceID: spec.tgt.confID, Password: secret.New(spec.tgt.password),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("scenario: fleet: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -183,7 +184,7 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 		}, events.HandlerOptions{}); err != nil {
 			return row, err
 		}
-		prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword())})
+		prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 		if err != nil {
 			return row, err
 		}

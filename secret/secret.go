@@ -1,4 +1,4 @@
-package token
+package secret
 
 import (
 	"encoding/json"
@@ -20,8 +20,8 @@ type Secret struct {
 	v string
 }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: s} }
+// New wraps s.
+func New(s string) Secret { return Secret{v: s} }
 
 // Reveal returns the raw value. Call it only where the value is put on the
 // wire.
@@ -39,7 +39,7 @@ func (s Secret) String() string {
 }
 
 // GoString implements fmt.GoStringer for %#v.
-func (s Secret) GoString() string { return `token.Secret("` + s.String() + `")` }
+func (s Secret) GoString() string { return `secret.Secret("` + s.String() + `")` }
 
 // Format implements fmt.Formatter so that every verb is redacted.
 func (s Secret) Format(f fmt.State, verb rune) {
@@ -78,7 +78,7 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	}
 	var v string
 	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("token: secret: want a JSON string")
+		return errors.New("secret: want a JSON string")
 	}
 	s.v = v
 	return nil
