@@ -170,12 +170,15 @@ func decode(frame []byte, fast bool) (Frame, error) {
 }
 
 // newPush allocates a Push and its payload together.
-func newPush[P any](env Envelope, raw []byte) (*Push, *P) {
+func newPush[P any, PP interface {
+	*P
+	Payload
+}](env Envelope, raw []byte) (*Push, *P) {
 	x := new(struct {
 		push    Push
 		payload P
 	})
-	x.push = Push{Envelope: env, Payload: &x.payload, Raw: raw}
+	x.push = Push{Envelope: env, Payload: PP(&x.payload), Raw: raw}
 	return &x.push, &x.payload
 }
 

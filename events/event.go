@@ -59,7 +59,7 @@ type Push struct {
 	// Payload is the typed payload, a pointer to the struct named after the
 	// action (*ParticipantsNotify for "ParticipantsNotify", ...), or nil for
 	// an action this package does not know; Raw still holds such a frame.
-	Payload any
+	Payload Payload
 	// Raw is the whole frame exactly as received.
 	Raw []byte
 }

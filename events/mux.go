@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -648,39 +647,21 @@ func (r *Registration) Stats() HandlerStats {
 	}
 }
 
-// muxPayloadActions maps each payload type On accepts to its push action.
-var muxPayloadActions = map[reflect.Type]string{
-	reflect.TypeFor[*ConfBasicInfoNotify]():    ActionConfBasicInfo,
-	reflect.TypeFor[*ConfDynamicInfoNotify]():  ActionConfDynamicInfo,
-	reflect.TypeFor[*ParticipantsNotify]():     ActionParticipants,
-	reflect.TypeFor[*AttendeesNotify]():        ActionAttendees,
-	reflect.TypeFor[*SpeakerChangeNotify]():    ActionSpeakerChange,
-	reflect.TypeFor[*NetConditionNotify]():     ActionNetCondition,
-	reflect.TypeFor[*InviteResultNotify]():     ActionInviteResult,
-	reflect.TypeFor[*RealTimeSubtitleNotify](): ActionRealTimeSubtitle,
-	reflect.TypeFor[*WaitingListNotify]():      ActionWaitingList,
-	reflect.TypeFor[*InterpreterGroupNotify](): ActionInterpreterGroup,
-}
-
-// On registers fn for the pushes whose payload is a T, a pointer to one of
-// the payload structs (*ParticipantsNotify, *SpeakerChangeNotify, ...),
-// with Handle and the action named after T. fn receives the push and its
-// decoded payload. A push of that action whose Payload is not a T (nil,
-// when the frame could not be decoded) is logged at Warn and skipped; it
-// still counts as delivered.
+// On registers fn for the pushes whose payload is a T, with Handle and the
+// action T is decoded from (ActionParticipants for *ParticipantsNotify,
+// and so on). fn receives the push and its decoded payload. A push of that
+// action whose Payload is not a T (nil, or a Push built by hand with
+// another payload) is logged at Warn and skipped; it still counts as
+// delivered.
 //
-// On returns an error when T is not such a type or fn is nil.
-func On[T any](m *Mux, fn func(ctx context.Context, p *Push, payload T), opts HandlerOptions) (*Registration, error) {
-	t := reflect.TypeFor[T]()
-	action, ok := muxPayloadActions[t]
-	if !ok {
-		return nil, fmt.Errorf("events: on: %v is not a push payload type (want a pointer such as *ParticipantsNotify)", t)
-	}
+// On panics if fn is nil, as Handle does for a nil handler.
+func On[T Payload](m *Mux, fn func(ctx context.Context, p *Push, payload T), opts HandlerOptions) *Registration {
 	if fn == nil {
-		return nil, fmt.Errorf("events: on %v: nil func", t)
+		panic("events: on: nil func")
 	}
+	var zero T
 	h := HandlerFunc(func(ctx context.Context, e Event) {
-		// Handle routes only pushes of action here, so e is a *Push.
+		// Handle routes only pushes of the action here, so e is a *Push.
 		p := e.(*Push)
 		v, ok := p.Payload.(T)
 		if !ok {
@@ -690,5 +671,5 @@ func On[T any](m *Mux, fn func(ctx context.Context, p *Push, payload T), opts Ha
 		}
 		fn(ctx, p, v)
 	})
-	return m.Handle(action, h, opts), nil
+	return m.Handle(zero.action(), h, opts)
 }

@@ -11,6 +11,27 @@ import (
 // documents one; confwatch's CLI prints them so. Secrets marshal as
 // REDACTED, times as RFC 3339.
 
+// Payload is the typed payload of a Push: a pointer to one of the structs
+// below named after their action, *ConfBasicInfoNotify for
+// "ConfBasicInfoNotify" and so on. The set is closed (no type outside this
+// package implements Payload), so On and a type switch over a Payload see
+// every case at compile time.
+type Payload interface {
+	// action returns the push action the payload type is decoded from.
+	action() string
+}
+
+func (*ConfBasicInfoNotify) action() string    { return ActionConfBasicInfo }
+func (*ConfDynamicInfoNotify) action() string  { return ActionConfDynamicInfo }
+func (*ParticipantsNotify) action() string     { return ActionParticipants }
+func (*AttendeesNotify) action() string        { return ActionAttendees }
+func (*SpeakerChangeNotify) action() string    { return ActionSpeakerChange }
+func (*NetConditionNotify) action() string     { return ActionNetCondition }
+func (*InviteResultNotify) action() string     { return ActionInviteResult }
+func (*RealTimeSubtitleNotify) action() string { return ActionRealTimeSubtitle }
+func (*WaitingListNotify) action() string      { return ActionWaitingList }
+func (*InterpreterGroupNotify) action() string { return ActionInterpreterGroup }
+
 // Push action names, as sent in the envelope and in subscribeType.
 const (
 	ActionConfBasicInfo    = "ConfBasicInfoNotify"

@@ -155,12 +155,8 @@ func (c *FloodClient) handler(kind Kind) (events.Handler, error) {
 		}), nil
 	}
 	c.mux = events.NewMux(events.MuxConfig{})
-	if _, err := events.On(c.mux, func(context.Context, *events.Push, *events.ParticipantsNotify) { c.count.add() }, events.HandlerOptions{}); err != nil {
-		return nil, fmt.Errorf("scenario: connect: %w", err)
-	}
-	if _, err := events.On(c.mux, func(context.Context, *events.Push, *events.SpeakerChangeNotify) { c.count.add() }, events.HandlerOptions{}); err != nil {
-		return nil, fmt.Errorf("scenario: connect: %w", err)
-	}
+	events.On(c.mux, func(context.Context, *events.Push, *events.ParticipantsNotify) { c.count.add() }, events.HandlerOptions{})
+	events.On(c.mux, func(context.Context, *events.Push, *events.SpeakerChangeNotify) { c.count.add() }, events.HandlerOptions{})
 	return c.mux, nil
 }
 

@@ -175,15 +175,13 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 		stop = func() { conn.Close() }
 	case "session":
 		mux := events.NewMux(events.MuxConfig{})
-		if _, err := events.On(mux, func(_ context.Context, _ *events.Push, p *events.ParticipantsNotify) {
+		events.On(mux, func(_ context.Context, _ *events.Push, p *events.ParticipantsNotify) {
 			for _, e := range p.Participants {
 				if ts, ok := e.Info[tsKey]; ok {
 					s.add(ts)
 				}
 			}
-		}, events.HandlerOptions{}); err != nil {
-			return row, err
-		}
+		}, events.HandlerOptions{})
 		prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 		if err != nil {
 			return row, err
