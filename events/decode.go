@@ -184,12 +184,7 @@ func newPush[P any, PP interface {
 
 func waitingPush(env Envelope, raw []byte, list []Participant) *Push {
 	p, pl := newPush[WaitingListNotify](env, raw)
-	if list != nil {
-		pl.Members = make([]WaitingMember, len(list))
-		for i, e := range list {
-			pl.Members[i] = WaitingMember(e)
-		}
-	}
+	pl.Members = list
 	return p
 }
 

@@ -53,28 +53,24 @@ type wireParticipant struct {
 	Info PInfo   `json:"pinfoMap"`
 }
 
-func (w *wireParticipants) toParticipants() *ParticipantsNotify {
+func (w *wireParticipants) entries() []Participant {
 	if w.Data == nil {
-		return &ParticipantsNotify{}
+		return nil
 	}
 	out := make([]Participant, len(w.Data))
 	for i := range w.Data {
 		d := &w.Data[i]
 		out[i] = Participant{PID: d.PID, Mode: int(d.Mode), Info: d.Info}
 	}
-	return &ParticipantsNotify{Participants: out}
+	return out
+}
+
+func (w *wireParticipants) toParticipants() *ParticipantsNotify {
+	return &ParticipantsNotify{Participants: w.entries()}
 }
 
 func (w *wireParticipants) toWaitingList() *WaitingListNotify {
-	if w.Data == nil {
-		return &WaitingListNotify{}
-	}
-	out := make([]WaitingMember, len(w.Data))
-	for i := range w.Data {
-		d := &w.Data[i]
-		out[i] = WaitingMember{PID: d.PID, Mode: int(d.Mode), Info: d.Info}
-	}
-	return &WaitingListNotify{Members: out}
+	return &WaitingListNotify{Members: w.entries()}
 }
 
 // ---- SpeakerChangeNotify (hot path) ----

@@ -164,7 +164,7 @@ func canonicalJSON(fr Frame) ([]byte, error) {
 				return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
 			})
 		case *WaitingListNotify:
-			m["data"] = canonSlice(p.Members, func(x WaitingMember) any {
+			m["data"] = canonSlice(p.Members, func(x Participant) any {
 				return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
 			})
 		case *SpeakerChangeNotify:

@@ -259,16 +259,12 @@ type SubtitleMsg struct {
 	ID   string `json:"id"`
 }
 
-// WaitingListNotify lists waiting-room members or changes to them.
+// WaitingListNotify lists waiting-room members (full) or changes to them
+// (delta). A member has the shape of a participant: its pid, an entry Mode
+// (EntryRemove: the member left the waiting room) and its pinfoMap, which
+// in a delta holds only the keys that changed.
 type WaitingListNotify struct {
-	Members []WaitingMember `json:"members,omitempty"`
-}
-
-// WaitingMember is one waiting-room entry.
-type WaitingMember struct {
-	PID  string `json:"pid"`
-	Mode int    `json:"mode"`
-	Info PInfo  `json:"pinfoMap"`
+	Members []Participant `json:"members,omitempty"`
 }
 
 // InterpreterGroupNotify lists simultaneous-interpretation groups.
