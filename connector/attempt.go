@@ -11,6 +11,7 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -84,7 +85,7 @@ func (s *Session) attempt(ctx context.Context, onSubscribed func(time.Time) even
 		s.log.Info("subscribed", slog.String("url", loggable), slog.Int("types", len(types)))
 		return l, nil
 	}
-	refused := func(r *events.SubscribeReply) (*link, *Failure) {
+	refused := func(r *wire.SubscribeReply) (*link, *Failure) {
 		l.phase.CompareAndSwap(phaseWaiting, phaseAbandoned)
 		l.shutdown(false)
 		return nil, Classify(StageSubscribe, &SubscribeError{Code: r.ReturnCode, Desc: r.ReturnDesc}, s.cfg.Backoff.Max)

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
@@ -97,7 +98,7 @@ func (s *Session) dial(ctx context.Context, rawURL string, tok secret.Secret, la
 // captured sample sends it: "Basic " + base64(token).
 func (s *Session) subscribeFrame(ctl *token.Control, types []string) ([]byte, error) {
 	basic := secret.New("Basic " + base64.StdEncoding.EncodeToString([]byte(ctl.Token.Reveal())))
-	return events.EncodeSubscribe(events.Sequence(s.cfg.Clock.Now()), s.cfg.ConferenceID, types, basic)
+	return wire.EncodeSubscribe(wire.Sequence(s.cfg.Clock.Now()), s.cfg.ConferenceID, types, basic)
 }
 
 // subscribeTypes returns the configured types, else the supported ones

@@ -18,6 +18,7 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
@@ -245,14 +246,14 @@ func (l *lifecycleLog) check(t *testing.T, subscribes int64) {
 // expectation reads frames the way the protocol says a client must: the
 // first Subscribe reply decides the handshake, and a Destroyed status ends
 // the meeting, unless a refusal came first.
-func expectation(frames [][]byte) (reply *events.SubscribeReply, ended bool) {
+func expectation(frames [][]byte) (reply *wire.SubscribeReply, ended bool) {
 	for _, fr := range frames {
-		d, err := events.Decode(fr)
+		d, err := connector.DecodeFrame(fr)
 		if err != nil {
 			continue
 		}
 		switch d := d.(type) {
-		case *events.SubscribeReply:
+		case *wire.SubscribeReply:
 			if reply == nil {
 				reply = d
 				if !d.OK() {

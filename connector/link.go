@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -27,11 +28,11 @@ type link struct {
 	// Subscribe reply accepts, so that it precedes the snapshots.
 	onSubscribed func(at time.Time) events.Event
 
-	out      chan outFrame               // to the writer
-	subReply chan *events.SubscribeReply // capacity 1
-	stop     chan struct{}               // closed by shutdown: writer exits
-	readDone chan struct{}               // closed by the reader on exit
-	wrDone   chan struct{}               // closed by the writer on exit
+	out      chan outFrame             // to the writer
+	subReply chan *wire.SubscribeReply // capacity 1
+	stop     chan struct{}             // closed by shutdown: writer exits
+	readDone chan struct{}             // closed by the reader on exit
+	wrDone   chan struct{}             // closed by the writer on exit
 
 	lastRecv *atomic.Int64 // clock time of the last bytes read, unix ns (see liveConn)
 	echoes   atomic.Int64  // heartbeat echoes received
@@ -65,7 +66,7 @@ func (s *Session) newLink(conn *websocket.Conn, last *atomic.Int64, ctl *token.C
 	l := &link{
 		s: s, conn: conn, ctl: ctl, onSubscribed: onSubscribed, lastRecv: last,
 		out:      make(chan outFrame, 4),
-		subReply: make(chan *events.SubscribeReply, 1),
+		subReply: make(chan *wire.SubscribeReply, 1),
 		stop:     make(chan struct{}),
 		readDone: make(chan struct{}),
 		wrDone:   make(chan struct{}),
@@ -130,17 +131,17 @@ func (l *link) read() {
 			s.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
 			continue
 		}
-		f, err := events.Decode(data)
+		f, err := decodeFrame(data)
 		if err != nil {
 			s.c.malformed.Add(1)
 			s.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.Any("err", err))
 			continue
 		}
 		switch f := f.(type) {
-		case *events.HeartBeat:
+		case *wire.HeartBeat:
 			l.echoes.Add(1)
 			s.c.heartbeatsEcho.Add(1)
-		case *events.SubscribeReply:
+		case *wire.SubscribeReply:
 			// Only the first reply decides; later ones are ignored.
 			if replied {
 				continue
@@ -166,6 +167,26 @@ func (l *link) read() {
 			}
 		}
 	}
+}
+
+// decodeFrame decodes a server frame: the Subscribe reply and the
+// HeartBeat echo, which the connector consumes itself, or a push.
+func decodeFrame(data []byte) (any, error) {
+	switch wire.ControlAction(data) {
+	case wire.ActionHeartBeat:
+		return frameOf(wire.DecodeHeartBeat(data))
+	case wire.ActionSubscribe:
+		return frameOf(wire.DecodeSubscribeReply(data))
+	}
+	return frameOf(events.Decode(data))
+}
+
+// frameOf returns f, or a nil interface (not a typed nil) with err.
+func frameOf[F any](f *F, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // readError turns a read failure into the link's reason.
@@ -228,7 +249,7 @@ func (l *link) write(subscribe []byte) {
 			beat.Reset(s.cfg.HeartbeatInterval)
 			sent++
 			s.c.heartbeatsSent.Add(1)
-			if err := l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(s.cfg.Clock.Now()))); err != nil {
+			if err := l.send(websocket.TextMessage, wire.EncodeHeartBeat(wire.Sequence(s.cfg.Clock.Now()))); err != nil {
 				l.fail(err)
 				return
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -116,7 +117,7 @@ func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleCont
 		return ErrNotSubscribed
 	}
 	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
-	data, err := events.EncodeSubtitleControl(events.Sequence(s.cfg.Clock.Now()), c)
+	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl(c))
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}

@@ -44,21 +44,7 @@ const (
 	ActionRealTimeSubtitle = "RealTimeSubtitleNotify"
 	ActionWaitingList      = "WaitingListNotify"
 	ActionInterpreterGroup = "InterpreterGroupNotify"
-	ActionSubscribe        = "Subscribe"
-	ActionHeartBeat        = "HeartBeat"
-	ActionConfControl      = "ConfControl"
 )
-
-// KnownActions lists every push type this package decodes, in a stable
-// order. It is the default subscription.
-func KnownActions() []string {
-	return []string{
-		ActionConfBasicInfo, ActionConfDynamicInfo, ActionParticipants,
-		ActionAttendees, ActionSpeakerChange, ActionNetCondition,
-		ActionInviteResult, ActionRealTimeSubtitle, ActionWaitingList,
-		ActionInterpreterGroup,
-	}
-}
 
 // ConfBasicInfoNotify is the meeting's basic information. Always a full
 // snapshot. On the wire its fields sit at the top level of the frame.

@@ -92,11 +92,11 @@ func BenchmarkMux(b *testing.B) {
 	_, flood := frames(b)
 	pushes := make([]events.Event, len(flood))
 	for i, f := range flood {
-		fr, err := events.Decode(f)
+		p, err := events.Decode(f)
 		if err != nil {
 			b.Fatal(err)
 		}
-		pushes[i] = fr.(*events.Push)
+		pushes[i] = p
 	}
 	m := events.NewMux(events.MuxConfig{})
 	defer m.Close(context.Background())

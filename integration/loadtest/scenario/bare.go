@@ -6,11 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
+	"github.com/gorilla/websocket"
 )
 
 // bareDialer is what the baselines dial with: a plain gorilla dialer with
@@ -50,7 +49,7 @@ func dialBare(ctx context.Context, tc *token.Client, d *websocket.Dialer, tgt ta
 	if err != nil {
 		return nil, fmt.Errorf("scenario: bare dial: %w", err)
 	}
-	sub, err := events.EncodeSubscribe(events.Sequence(time.Now()), tgt.confID, types, ctl.Token)
+	sub, err := wire.EncodeSubscribe(wire.Sequence(time.Now()), tgt.confID, types, ctl.Token)
 	if err == nil {
 		err = conn.WriteMessage(websocket.TextMessage, sub)
 	}

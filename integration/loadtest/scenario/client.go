@@ -13,6 +13,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/secret"
 )
 
@@ -169,7 +170,7 @@ func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string
 	if err != nil {
 		return nil, fmt.Errorf("scenario: dial: %w", err)
 	}
-	sub, err := events.EncodeSubscribe(events.Sequence(time.Now()), confID, floodTypes, ctl)
+	sub, err := wire.EncodeSubscribe(wire.Sequence(time.Now()), confID, floodTypes, ctl)
 	if err == nil {
 		err = conn.WriteMessage(websocket.TextMessage, sub)
 	}
