@@ -243,6 +243,7 @@ func TestChangeString(t *testing.T) {
 		{meeting.Change{Kind: meeting.RecordingStarted}, "recording started"},
 		{meeting.Change{Kind: meeting.RecordingStopped}, "recording stopped"},
 		{meeting.Change{Kind: meeting.MeetingEnded, Inferred: true}, "meeting ended (while disconnected)"},
+		{meeting.Change{Kind: "Unheard", PID: "A"}, "Unheard A"},
 	}
 	for _, tc := range cases {
 		eq(t, string(tc.c.Kind), tc.c.String(), tc.want)
