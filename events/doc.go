@@ -27,8 +27,9 @@
 //     parser, sanitized errors) is in internal/wire, shared with the
 //     connector, which also finds there the Subscribe reply, the HeartBeat
 //     echo and the encoders of the frames a client sends.
-//   - mux.go, mux_queue.go: Mux, Handle, HandleAll, On and their bounded
-//     per-handler queues.
+//   - mux.go: Mux, Handle, HandleAll, On; mux_registration.go: one
+//     registration's goroutine and overflow policy; mux_queue.go: its
+//     bounded queue.
 //   - subtitle.go: SubtitleControl, what connector's SendSubtitleControl
 //     sends.
 //
