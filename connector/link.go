@@ -169,16 +169,21 @@ func (l *link) read() {
 	}
 }
 
-// decodeFrame decodes a server frame: the Subscribe reply and the
-// HeartBeat echo, which the connector consumes itself, or a push.
+// decodeFrame decodes a server frame: a push, or the Subscribe reply or
+// HeartBeat echo, which events.Decode leaves to the connector (with one
+// scan for the action, Decode's).
 func decodeFrame(data []byte) (any, error) {
-	switch wire.ControlAction(data) {
+	p, err := events.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Action {
 	case wire.ActionHeartBeat:
 		return frameOf(wire.DecodeHeartBeat(data))
 	case wire.ActionSubscribe:
 		return frameOf(wire.DecodeSubscribeReply(data))
 	}
-	return frameOf(events.Decode(data))
+	return p, nil
 }
 
 // frameOf returns f, or a nil interface (not a typed nil) with err.

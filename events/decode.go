@@ -15,9 +15,10 @@ var ErrMalformed = wire.ErrMalformed
 // Pushes of the actions listed by KnownActions get their typed payload
 // (Push.Payload holds *ParticipantsNotify for "ParticipantsNotify", and so
 // on); any other action is not an error: it yields a *Push with a nil
-// Payload, whose Raw still holds the frame. That includes the server's
-// answers to Subscribe and HeartBeat, which the connector reads itself and
-// never delivers.
+// Payload, whose Raw still holds the frame. The server's answer to
+// Subscribe and its HeartBeat echo are not pushes: Decode returns them as a
+// *Push with only Action and Raw set, neither decoded nor validated, for
+// the connector, which reads them itself and never delivers them.
 //
 // Decode is lenient about the vendor's documented inconsistencies: numbers
 // sent as strings and strings sent as numbers, ms timestamps as strings,
@@ -91,14 +92,28 @@ var decoderList = [...]decoder{
 	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
 }
 
-// decoders indexes decoderList by action.
+// controlDecoders pass the connector's own frames through undecoded, so
+// that its reader finds a frame's action with one scan, Decode's.
+var controlDecoders = [...]decoder{
+	{action: wire.ActionSubscribe, slow: actionOnly},
+	{action: wire.ActionHeartBeat, slow: actionOnly},
+}
+
+// decoders indexes decoderList and controlDecoders by action.
 var decoders = func() map[string]*decoder {
-	m := make(map[string]*decoder, len(decoderList))
+	m := make(map[string]*decoder, len(decoderList)+len(controlDecoders))
 	for i := range decoderList {
 		m[decoderList[i].action] = &decoderList[i]
 	}
+	for i := range controlDecoders {
+		m[controlDecoders[i].action] = &controlDecoders[i]
+	}
 	return m
 }()
+
+func actionOnly(action string, frame []byte) (*Push, error) {
+	return &Push{Envelope: Envelope{Action: action}, Raw: frame}, nil
+}
 
 // KnownActions lists every push type this package decodes, in a stable
 // order. It is the default subscription.

@@ -401,6 +401,24 @@ func TestDecodeUnknownAction(t *testing.T) {
 	}
 }
 
+// TestDecodeControlFrames checks that the connector's own frames pass
+// through with their action and nothing decoded: the connector reads them.
+func TestDecodeControlFrames(t *testing.T) {
+	for _, frame := range []string{
+		`{"action":"Subscribe","sequence":"1","version":"not a number","data":{"returnCode":0}}`,
+		`{"sequence":"1","action":"HeartBeat"} trailing`,
+		`{"\u0061ction":"Heart\u0042eat","sequence":"1"}`,
+	} {
+		p := mustDecode(t, []byte(frame))
+		if p.Action != wire.ActionSubscribe && p.Action != wire.ActionHeartBeat {
+			t.Errorf("%s: Action %q", frame, p.Action)
+		}
+		if p.Payload != nil || p.Version != 0 || p.MsgID != "" || string(p.Raw) != frame {
+			t.Errorf("%s: decoded as %s", frame, describe(p))
+		}
+	}
+}
+
 // TestDecodeDoesNotAliasFrame checks that payload values survive the
 // caller overwriting the frame (only Raw shares it).
 func TestDecodeDoesNotAliasFrame(t *testing.T) {
@@ -419,7 +437,8 @@ func TestDecodeMalformed(t *testing.T) {
 		"Spaces":                 `   `,
 		"NotJSON":                `hello`,
 		"Truncated":              `{"action":"ParticipantsNotify","data":[{"pid":"a"`,
-		"TrailingGarbage":        `{"action":"HeartBeat","sequence":"1"} x`,
+		"TrailingGarbage":        `{"action":"SpeakerChangeNotify","version":1} x`,
+		"UnknownTrailingGarbage": `{"action":"CustomNotify","version":1} x`,
 		"Array":                  `[{"action":"HeartBeat"}]`,
 		"String":                 `"HeartBeat"`,
 		"Number":                 `42`,

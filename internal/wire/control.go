@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -30,29 +29,6 @@ func (r *SubscribeReply) OK() bool { return r.ReturnCode == 0 }
 // HeartBeat is the server's echo of a client HeartBeat.
 type HeartBeat struct {
 	Sequence string
-}
-
-// ControlAction returns ActionSubscribe or ActionHeartBeat when frame is
-// one of those, and "" for anything else (a push, or a frame that does not
-// decode at all).
-func ControlAction(frame []byte) string {
-	lit, st := FindAction(frame)
-	if st != OK {
-		return ""
-	}
-	switch in := lit[1 : len(lit)-1]; {
-	case string(in) == ActionSubscribe:
-		return ActionSubscribe
-	case string(in) == ActionHeartBeat:
-		return ActionHeartBeat
-	case bytes.IndexByte(in, '\\') < 0:
-		return "" // a plain spelling of another action
-	}
-	switch action, _ := ActionName(lit); action {
-	case ActionSubscribe, ActionHeartBeat:
-		return action
-	}
-	return ""
 }
 
 type wireSubscribeReply struct {

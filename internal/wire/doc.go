@@ -12,7 +12,8 @@
 //   - error.go: ErrMalformed and Unmarshal, which turns encoding/json's
 //     errors into ones that name the field but never carry a value.
 //   - control.go: the Subscribe reply and HeartBeat echo the connector
-//     reads (ControlAction, DecodeSubscribeReply, DecodeHeartBeat).
+//     reads (DecodeSubscribeReply, DecodeHeartBeat; events.Decode passes
+//     them through undecoded).
 //   - client.go: the frames a client sends (EncodeSubscribe,
 //     EncodeHeartBeat, EncodeSubtitleControl, Sequence).
 //
