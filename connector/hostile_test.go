@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,11 +43,11 @@ type canaryTokens struct {
 
 func (c *canaryTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
-	return &token.Control{Token: token.NewSecret(canaryCtl), WSURL: c.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
+	return &token.Control{Token: secret.New(canaryCtl), WSURL: c.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
 }
 
 func (c *canaryTokens) WSToken(context.Context) (*token.WS, error) {
-	return &token.WS{Token: token.NewSecret(fmt.Sprintf("%s%d", canaryWS, c.n.Add(1))), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New(fmt.Sprintf("%s%d", canaryWS, c.n.Add(1))), ObtainedAt: time.Now()}, nil
 }
 
 func (c *canaryTokens) Invalidate(*token.Control) {}
@@ -478,7 +479,7 @@ func TestSessionRendersNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret("CANARYPW-55aa")})
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New("CANARYPW-55aa")})
 	if err != nil {
 		t.Fatal(err)
 	}

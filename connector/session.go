@@ -12,6 +12,7 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/internal/scrub"
+	"github.com/confwatch/confwatch/internal/wire"
 )
 
 // drainTimeout bounds how long Run waits for the handler to finish the
@@ -136,7 +137,7 @@ func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleCont
 		return ErrNotSubscribed
 	}
 	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
-	data, err := events.EncodeSubtitleControl(events.Sequence(s.cfg.Clock.Now()), c)
+	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl(c))
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"net"
 	"net/http"
 	"strings"
@@ -62,8 +63,8 @@ func TestRejectedCredentialsAtLogin(t *testing.T) {
 	client, _ := token.New(token.Config{BaseURL: fake.URL()})
 	t.Cleanup(client.CloseIdleConnections)
 	for name, pc := range map[string]token.ProviderConfig{
-		"wrong password":           {ConferenceID: fake.ConferenceID(), Password: token.NewSecret("CNRYpw-wrong")},
-		"stale token, no password": {ConferenceID: fake.ConferenceID(), ControlToken: token.NewSecret("stb" + tokenCanary + strings.Repeat("0", 41))},
+		"wrong password":           {ConferenceID: fake.ConferenceID(), Password: secret.New("CNRYpw-wrong")},
+		"stale token, no password": {ConferenceID: fake.ConferenceID(), ControlToken: secret.New("stb" + tokenCanary + strings.Repeat("0", 41))},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, _ := token.NewProvider(client, pc)
@@ -293,7 +294,7 @@ func TestUnreachableFailsFast(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	client, _ := token.New(token.Config{BaseURL: "http://" + addr})
-	p, _ := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret(canaryPassword)})
+	p, _ := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New(canaryPassword)})
 	fc := clock.NewFake(t0)
 	c, _ := control.New(control.Config{Tokens: p, Clock: fc})
 	start := time.Now()

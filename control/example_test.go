@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log"
 
 	"github.com/confwatch/confwatch/control"
@@ -29,7 +30,7 @@ func Example() {
 	client, _ := token.New(token.Config{BaseURL: srv.URL()})
 	defer client.CloseIdleConnections()
 	tokens, _ := token.NewProvider(client, token.ProviderConfig{
-		ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword()),
+		ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword()),
 	})
 	ctl, err := control.New(control.Config{Tokens: tokens})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -70,7 +71,7 @@ func newRig(t *testing.T, fcfg fakemeeting.Config, tune func(*control.Config)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	r.tokens, err = token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword())})
+	r.tokens, err = token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: secret.New(fake.HostPassword())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func newCanned(t *testing.T, respond func(w http.ResponseWriter, r *http.Request
 		t.Fatal(err)
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret(canaryPassword)})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New(canaryPassword)})
 	if err != nil {
 		t.Fatal(err)
 	}

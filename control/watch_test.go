@@ -3,6 +3,7 @@ package control_test
 import (
 	"context"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func watch(t *testing.T, fake *fakemeeting.Server) *watcher {
 		t.Fatal(err)
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword())})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: secret.New(fake.HostPassword())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/token"
 )
 
 // Meeting is one entry of the desired set: a meeting to watch and where
@@ -84,7 +84,7 @@ func (m Meeting) CheckCredential(getenv func(string) string) error {
 }
 
 // resolve reads the secret m refers to.
-func (m Meeting) resolve(getenv func(string) string) (password, control token.Secret, err error) {
+func (m Meeting) resolve(getenv func(string) string) (password, control secret.Secret, err error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -99,7 +99,7 @@ func (m Meeting) resolve(getenv func(string) string) (password, control token.Se
 		if v == "" {
 			err = fmt.Errorf("passwordEnv: %s is not set", m.PasswordEnv)
 		}
-		password = token.NewSecret(v)
+		password = secret.New(v)
 	case m.ControlTokenFile != "":
 		control, err = readFirstLine(m.ControlTokenFile)
 		if err != nil {
@@ -113,21 +113,21 @@ func (m Meeting) resolve(getenv func(string) string) (password, control token.Se
 
 // readFirstLine reads a secret file the way the CLI does: the first line,
 // at most 4 KiB, without its line ending.
-func readFirstLine(name string) (token.Secret, error) {
+func readFirstLine(name string) (secret.Secret, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return token.Secret{}, err
+		return secret.Secret{}, err
 	}
 	defer f.Close()
 	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return token.Secret{}, err
+		return secret.Secret{}, err
 	}
 	v := strings.TrimRight(line, "\r\n")
 	if v == "" {
-		return token.Secret{}, fmt.Errorf("%s is empty", name)
+		return secret.Secret{}, fmt.Errorf("%s is empty", name)
 	}
-	return token.NewSecret(v), nil
+	return secret.New(v), nil
 }
 
 // maxMeetingsFile bounds a meetings file.

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,8 +61,8 @@ func (p *Provider) Do(ctx context.Context, ctl *Control, r ControlRequest) ([]by
 		// Every control call says JSON, GET and body-less PUT included,
 		// as the vendor's SDK does (REST reference §2.1).
 		header: map[string]string{"Content-Type": "application/json"},
-		secret: map[string]Secret{"X-Conference-Authorization": ctl.Token},
-		scrub:  []Secret{p.password},
+		secret: map[string]secret.Secret{"X-Conference-Authorization": ctl.Token},
+		scrub:  []secret.Secret{p.password},
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package token_test
 import (
 	"encoding/base64"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"net/http"
 	"net/url"
@@ -44,7 +45,7 @@ func newControlEnv(t *testing.T, respond func(w http.ResponseWriter, r *http.Req
 	t.Helper()
 	api := &controlAPI{fakeAPI: newFakeAPI(clock.Real()), respond: respond}
 	c, _ := newServer(t, api, token.Config{})
-	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword)})
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: testConf, Password: secret.New(testPassword)})
 	if err != nil {
 		t.Fatal(err)
 	}

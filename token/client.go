@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"log/slog"
 	"net/http"
@@ -182,11 +183,11 @@ type request struct {
 	method       string // "" = GET
 	path         string
 	conferenceID string
-	query        url.Values        // besides conferenceID
-	body         []byte            // JSON; nil = none
-	header       map[string]string // plain headers
-	secret       map[string]Secret // headers carrying secrets; also redacted from answers
-	scrub        []Secret          // not sent, but redacted from answers too
+	query        url.Values               // besides conferenceID
+	body         []byte                   // JSON; nil = none
+	header       map[string]string        // plain headers
+	secret       map[string]secret.Secret // headers carrying secrets; also redacted from answers
+	scrub        []secret.Secret          // not sent, but redacted from answers too
 }
 
 // response is a 2xx answer.
@@ -202,7 +203,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if strings.TrimSpace(r.conferenceID) == "" {
 		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
 	}
-	secrets := make([]Secret, 0, len(r.secret))
+	secrets := make([]secret.Secret, 0, len(r.secret))
 	for name, s := range r.secret {
 		if strings.ContainsFunc(s.Reveal(), isCTL) {
 			return nil, fmt.Errorf("token: %s: %s value contains control characters", r.op, name)

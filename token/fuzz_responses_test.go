@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"log/slog"
 	"net/http"
@@ -117,7 +118,7 @@ func fuzzCall(t *testing.T, c *Client, call uint8) (text string, sent []string, 
 	switch call % 3 {
 	case 0:
 		sent = []string{fuzzPassword}
-		ctl, e := c.Login(ctx, "986112045", NewSecret(fuzzPassword))
+		ctl, e := c.Login(ctx, "986112045", secret.New(fuzzPassword))
 		cerr = e
 		if e == nil {
 			checkControl(t, ctl)
@@ -125,7 +126,7 @@ func fuzzCall(t *testing.T, c *Client, call uint8) (text string, sent []string, 
 		}
 	case 1:
 		sent = []string{fuzzControl, fuzzPassword}
-		ctl, e := c.KeepAlive(ctx, "986112045", NewSecret(fuzzControl), NewSecret(fuzzPassword))
+		ctl, e := c.KeepAlive(ctx, "986112045", secret.New(fuzzControl), secret.New(fuzzPassword))
 		cerr = e
 		if e == nil {
 			checkControl(t, ctl)
@@ -133,7 +134,7 @@ func fuzzCall(t *testing.T, c *Client, call uint8) (text string, sent []string, 
 		}
 	default:
 		sent = []string{fuzzControl}
-		ws, e := c.WSToken(ctx, "986112045", NewSecret(fuzzControl))
+		ws, e := c.WSToken(ctx, "986112045", secret.New(fuzzControl))
 		cerr = e
 		if e == nil && ws.Token.IsZero() {
 			t.Fatal("WSToken succeeded with an empty token")

@@ -3,6 +3,7 @@ package token_test
 import (
 	"context"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"math"
 	"net/http"
 	"strings"
@@ -13,14 +14,14 @@ import (
 )
 
 func TestProviderConfigValidate(t *testing.T) {
-	pw := token.NewSecret(testPassword)
+	pw := secret.New(testPassword)
 	tests := []struct {
 		name    string
 		cfg     token.ProviderConfig
 		wantErr []string
 	}{
 		{name: "password", cfg: token.ProviderConfig{ConferenceID: testConf, Password: pw}},
-		{name: "control token", cfg: token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-1")}},
+		{name: "control token", cfg: token.ProviderConfig{ConferenceID: testConf, ControlToken: secret.New("CANARYTOK-1")}},
 		{name: "fraction", cfg: token.ProviderConfig{ConferenceID: testConf, Password: pw, RefreshFraction: 0.5}},
 		{name: "no id", cfg: token.ProviderConfig{ConferenceID: " ", Password: pw}, wantErr: []string{"ConferenceID"}},
 		{name: "no credentials", cfg: token.ProviderConfig{ConferenceID: testConf}, wantErr: []string{"Password or ControlToken"}},
@@ -59,7 +60,7 @@ func TestProviderConfigValidate(t *testing.T) {
 }
 
 func TestControlKeepsAliveAtRefreshTime(t *testing.T) {
-	p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	first, err := p.Control(ctx)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestControlKeepsAliveAtRefreshTime(t *testing.T) {
 }
 
 func TestRefreshFraction(t *testing.T) {
-	p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword), RefreshFraction: 0.5})
+	p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword), RefreshFraction: 0.5})
 	ctx := testCtx(t)
 	if _, err := p.Control(ctx); err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestKeepAliveFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+			p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 			ctx := testCtx(t)
 			first, err := p.Control(ctx)
 			if err != nil {
@@ -286,12 +287,12 @@ func (tt callerGivenCase) checkLast(t *testing.T, err error) {
 
 func runCallerGiven(t *testing.T, tt callerGivenCase) {
 	c, api, fc := newEnv(t)
-	pc := token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-unknown")}
+	pc := token.ProviderConfig{ConferenceID: testConf, ControlToken: secret.New("CANARYTOK-unknown")}
 	if tt.password {
-		pc.Password = token.NewSecret(testPassword)
+		pc.Password = secret.New(testPassword)
 	}
 	if tt.validGiven {
-		api.set(func(f *fakeAPI) { pc.ControlToken = token.NewSecret(f.mint()) })
+		api.set(func(f *fakeAPI) { pc.ControlToken = secret.New(f.mint()) })
 	} else {
 		api.set(refuse)
 	}
@@ -310,7 +311,7 @@ func runCallerGiven(t *testing.T, tt callerGivenCase) {
 }
 
 func TestInvalidate(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	first, err := p.Control(ctx)
 	if err != nil {
@@ -336,7 +337,7 @@ func TestInvalidate(t *testing.T) {
 }
 
 func TestProviderWSToken(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	a, err := p.WSToken(ctx)
 	if err != nil {

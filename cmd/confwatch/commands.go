@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -133,7 +134,7 @@ func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger
 	if err != nil {
 		return err
 	}
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword())})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 	if err != nil {
 		return err
 	}

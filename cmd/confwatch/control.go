@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"log/slog"
 	"net/url"
@@ -296,7 +297,7 @@ func printRequest(w io.Writer, api string, r control.Request) {
 		u = &url.URL{Path: r.Path}
 	}
 	u.RawQuery = r.Query.Encode()
-	fmt.Fprintf(w, "%s %s\nContent-Type: application/json\nX-Conference-Authorization: %s\n", r.Method, u, token.Redacted)
+	fmt.Fprintf(w, "%s %s\nContent-Type: application/json\nX-Conference-Authorization: %s\n", r.Method, u, secret.Redacted)
 	if r.Body != nil {
 		fmt.Fprintf(w, "\n%s\n", r.Body)
 	}

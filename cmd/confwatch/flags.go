@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -112,42 +113,42 @@ func (w *watchFlags) types() ([]string, error) {
 
 // credentials reads the password or control token from the environment or
 // the files named by the flags. Exactly one source must give a value.
-func (w *watchFlags) credentials(e env) (password, control token.Secret, err error) {
-	read := func(name, flagName string) (token.Secret, error) {
+func (w *watchFlags) credentials(e env) (password, control secret.Secret, err error) {
+	read := func(name, flagName string) (secret.Secret, error) {
 		var r io.Reader
 		if name == "-" {
 			r = e.stdin
 		} else {
 			f, err := os.Open(name)
 			if err != nil {
-				return token.Secret{}, fmt.Errorf("%s: %w", flagName, err)
+				return secret.Secret{}, fmt.Errorf("%s: %w", flagName, err)
 			}
 			defer f.Close()
 			r = f
 		}
 		line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return token.Secret{}, fmt.Errorf("%s: %w", flagName, err)
+			return secret.Secret{}, fmt.Errorf("%s: %w", flagName, err)
 		}
 		v := strings.TrimRight(line, "\r\n")
 		if v == "" {
-			return token.Secret{}, usagef("%s %s: the file is empty", flagName, name)
+			return secret.Secret{}, usagef("%s %s: the file is empty", flagName, name)
 		}
-		return token.NewSecret(v), nil
+		return secret.New(v), nil
 	}
 	if w.passwordFile != "" {
 		if password, err = read(w.passwordFile, "--password-file"); err != nil {
 			return
 		}
 	} else if v := e.getenv("CONFWATCH_HOST_PASSWORD"); v != "" {
-		password = token.NewSecret(v)
+		password = secret.New(v)
 	}
 	if w.controlTokenFile != "" {
 		if control, err = read(w.controlTokenFile, "--control-token-file"); err != nil {
 			return
 		}
 	} else if v := e.getenv("CONFWATCH_CONTROL_TOKEN"); v != "" {
-		control = token.NewSecret(v)
+		control = secret.New(v)
 	}
 	if password.IsZero() && control.IsZero() {
 		err = usagef("no credentials: set CONFWATCH_HOST_PASSWORD (or --password-file FILE), or CONFWATCH_CONTROL_TOKEN (or --control-token-file FILE)")

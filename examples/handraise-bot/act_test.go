@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/confwatch/confwatch/secret"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
 )
 
 // actingBot is a bot run with tune applied to its config, on a fake
@@ -41,7 +41,7 @@ func runActingBot(t *testing.T, tune func(*config)) *actingBot {
 	t.Cleanup(fake.Close)
 	b := &actingBot{fake: fake, clock: clock.NewFake(time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC)),
 		out: &syncBuffer{}, logs: &syncBuffer{}, hook: newHookServer(t, http.StatusOK), done: make(chan error, 1)}
-	cfg := config{Conference: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()), API: fake.URL(),
+	cfg := config{Conference: fake.ConferenceID(), Password: secret.New(fake.HostPassword()), API: fake.URL(),
 		Webhook: webhookConfig{URL: b.hook.URL, Logger: newLogger(b.logs)}, Clock: b.clock}
 	tune(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -195,7 +195,7 @@ func TestBotAdmitsMatchingWaitingMembers(t *testing.T) {
 }
 
 func TestBadAdmitPatternIsRefused(t *testing.T) {
-	if err := run(context.Background(), config{Conference: "986112045", Password: token.NewSecret("x"), API: "http://127.0.0.1:1", Admit: "("},
+	if err := run(context.Background(), config{Conference: "986112045", Password: secret.New("x"), API: "http://127.0.0.1:1", Admit: "("},
 		&syncBuffer{}, newLogger(&syncBuffer{})); err == nil || !strings.Contains(err.Error(), "-admit") {
 		t.Errorf("run = %v, want the pattern refused", err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -37,7 +38,7 @@ import (
 // Conference nor Password it plays the built-in demo meeting.
 type config struct {
 	Conference string
-	Password   token.Secret
+	Password   secret.Secret
 	API        string
 	Speed      float64 // demo only
 	Webhook    webhookConfig
@@ -51,7 +52,7 @@ type config struct {
 }
 
 func main() {
-	cfg := config{Password: token.NewSecret(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
+	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
 	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
 	flag.StringVar(&cfg.Webhook.URL, "webhook", "", "also POST each notice as JSON to `URL`")
@@ -80,7 +81,7 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 			return err
 		}
 		defer srv.Close()
-		cfg.Conference, cfg.Password, cfg.API = srv.ConferenceID(), token.NewSecret(srv.HostPassword()), srv.URL()
+		cfg.Conference, cfg.Password, cfg.API = srv.ConferenceID(), secret.New(srv.HostPassword()), srv.URL()
 		pctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		wg.Go(func() {

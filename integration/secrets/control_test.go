@@ -2,6 +2,7 @@ package secrets_test
 
 import (
 	"context"
+	"github.com/confwatch/confwatch/secret"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,7 @@ func TestControlCLILeaksNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tc.CloseIdleConnections()
-			ctl, err := tc.Login(context.Background(), fake.ConferenceID(), token.NewSecret(canaryPassword))
+			ctl, err := tc.Login(context.Background(), fake.ConferenceID(), secret.New(canaryPassword))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +87,7 @@ func TestControlLibraryLeaksNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tc.CloseIdleConnections()
-	prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: token.NewSecret(canaryPassword)})
+	prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: secret.New(canaryPassword)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"github.com/confwatch/confwatch/secret"
 	"net/http"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func session(t *testing.T, svc *Service, id string) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: id, Password: token.NewSecret(svc.HostPassword(id))})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: id, Password: secret.New(svc.HostPassword(id))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestServiceUnknownMeeting(t *testing.T) {
 	}
 	defer svc.Close()
 	client, _ := token.New(token.Config{BaseURL: svc.URL()})
-	_, err = client.Login(context.Background(), "1", token.NewSecret("x"))
+	_, err = client.Login(context.Background(), "1", secret.New("x"))
 	if err == nil {
 		t.Fatal("login to an unknown meeting succeeded")
 	}
