@@ -52,6 +52,29 @@ func newControlEnv(t *testing.T, respond func(w http.ResponseWriter, r *http.Req
 	return p, api
 }
 
+// checkMuteRequest checks the request TestDoSendsTheRequestAsGiven sends
+// first, as the fake received it.
+func checkMuteRequest(t *testing.T, r *http.Request, body string, ctl *token.Control) {
+	t.Helper()
+	q := r.URL.Query()
+	switch {
+	case r.Method != http.MethodPut || r.URL.Path != controlPath:
+		t.Errorf("sent %s %s", r.Method, r.URL.Path)
+	case q.Get("conferenceID") != testConf || q.Get("participantID") != "pid-1" || len(q) != 2:
+		t.Errorf("query %v", q)
+	case r.Header.Get("Content-Type") != "application/json":
+		t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+	case r.Header.Get("X-Conference-Authorization") != ctl.Token.Reveal():
+		t.Error("the control token was not sent")
+	case r.Header.Get("X-Password") != "":
+		t.Error("the password was sent with a control call")
+	case !strings.HasPrefix(r.Header.Get("User-Agent"), "confwatch/"):
+		t.Errorf("User-Agent %q", r.Header.Get("User-Agent"))
+	case body != `{"isMute":1}`:
+		t.Errorf("body sent %q", body)
+	}
+}
+
 func TestDoSendsTheRequestAsGiven(t *testing.T) {
 	p, api := newControlEnv(t, func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"returnCode": 0, "returnDesc": "SUCCESS"})
@@ -73,24 +96,7 @@ func TestDoSendsTheRequestAsGiven(t *testing.T) {
 	if !strings.Contains(string(body), `"returnCode":0`) {
 		t.Errorf("body %q", body)
 	}
-	r := api.got[0]
-	q := r.URL.Query()
-	switch {
-	case r.Method != http.MethodPut || r.URL.Path != controlPath:
-		t.Errorf("sent %s %s", r.Method, r.URL.Path)
-	case q.Get("conferenceID") != testConf || q.Get("participantID") != "pid-1" || len(q) != 2:
-		t.Errorf("query %v", q)
-	case r.Header.Get("Content-Type") != "application/json":
-		t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
-	case r.Header.Get("X-Conference-Authorization") != ctl.Token.Reveal():
-		t.Error("the control token was not sent")
-	case r.Header.Get("X-Password") != "":
-		t.Error("the password was sent with a control call")
-	case !strings.HasPrefix(r.Header.Get("User-Agent"), "confwatch/"):
-		t.Errorf("User-Agent %q", r.Header.Get("User-Agent"))
-	case api.body[0] != `{"isMute":1}`:
-		t.Errorf("body sent %q", api.body[0])
-	}
+	checkMuteRequest(t, api.got[0], api.body[0], ctl)
 
 	// A GET without a body still says JSON, like the vendor's SDK.
 	if _, err := p.Do(ctx, ctl, token.ControlRequest{Op: "real-time info", Path: "/v1/mmc/control/conferences/realTimeInfo"}); err != nil {

@@ -199,11 +199,11 @@ type response struct {
 
 // do sends r and returns its 2xx body, or an error wrapped once with
 // "token: <op>:". Non-2xx answers become *APIError.
-func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	if strings.TrimSpace(r.conferenceID) == "" {
-		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
-	}
-	secrets := make([]secret.Secret, 0, len(r.secret))
+// remember checks r's secrets, adds them to those scrubbed from every
+// answer (the password for good), and returns all that r's answer must be
+// scrubbed of.
+func (c *Client) remember(r request) ([]secret.Secret, error) {
+	secrets := make([]secret.Secret, 0, len(r.secret)+len(r.scrub))
 	for name, s := range r.secret {
 		if strings.ContainsFunc(s.Reveal(), isCTL) {
 			return nil, fmt.Errorf("token: %s: %s value contains control characters", r.op, name)
@@ -215,10 +215,12 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			c.secrets.Add(s.Reveal())
 		}
 	}
-	secrets = append(secrets, r.scrub...)
+	return append(secrets, r.scrub...), nil
+}
 
-	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
-	defer cancel()
+// newRequest builds r's HTTP request: URL with the conference ID and r's
+// query, body, and headers, secrets included.
+func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
 	u.RawPath = ""
@@ -243,6 +245,23 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	}
 	for k, v := range r.secret {
 		req.Header.Set(k, v.Reveal())
+	}
+	return req, nil
+}
+
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if strings.TrimSpace(r.conferenceID) == "" {
+		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
+	}
+	secrets, err := c.remember(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
+	defer cancel()
+	req, err := c.newRequest(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 
 	sentAt, wall := c.clock.Now(), time.Now()
