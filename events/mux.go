@@ -75,6 +75,12 @@ type HandlerOptions struct {
 	// Queue is the most events that may wait for the handler. Zero or
 	// less means MuxConfig.DefaultQueue.
 	Queue int
+	// QueueBytes bounds the frame bytes (Push.Raw) of the pushes waiting
+	// for the handler, with the same Overflow policy as Queue, so that a
+	// slow handler behind large pushes cannot hold Queue × the frame size.
+	// One push alone is always taken. Zero means 64 MiB; less than zero,
+	// no byte bound.
+	QueueBytes int64
 	// Overflow is what HandleEvent does when the queue is full. The zero
 	// value is Block; values other than the three policies act as Block.
 	Overflow OverflowPolicy
@@ -268,7 +274,7 @@ func (m *Mux) register(action string, h Handler, opts HandlerOptions) *Registrat
 	if size <= 0 {
 		size = m.queue
 	}
-	r.q = newMuxRing(size)
+	r.q = newMuxRing(size, opts.QueueBytes)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 
 	m.mu.Lock()

@@ -72,9 +72,11 @@ func (r *Registration) offer(ctx context.Context, e Event) {
 			r.mu.Unlock()
 			return
 		case DropOldest:
-			r.q.pop()
-			r.dropped++
-			r.q.push(e)
+			// Drop from the front until e fits (by count, one is enough;
+			// by bytes, it may take more).
+			for !r.q.push(e) && r.q.pop() != nil {
+				r.dropped++
+			}
 			r.wakeLocked()
 			r.mu.Unlock()
 			return

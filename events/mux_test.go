@@ -800,7 +800,7 @@ func TestMuxOverflowPolicyString(t *testing.T) {
 func TestMuxRing(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		size := rapid.IntRange(1, 8).Draw(t, "size")
-		q := newMuxRing(size)
+		q := newMuxRing(size, -1)
 		var model []Event
 		next := 0
 		for range rapid.IntRange(0, 100).Draw(t, "ops") {
