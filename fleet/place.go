@@ -229,9 +229,14 @@ func (p *placer) consider(conf string, now time.Time) {
 // rebalance hands over, one per evaluation, a meeting whose rendezvous
 // owner is another settled worker with room: so a worker that joins
 // takes its share, while a worker that leaves moves only its own.
+//
+// A worker cut off from NATS hands nothing over: its picture of the
+// peers is stale, and the release could not reach NATS, so the meeting
+// would go unwatched until its lease expired instead of moving at once
+// when NATS answers again.
 func (p *placer) rebalance(now time.Time) {
 	settle := p.d.t.grace + p.d.t.renewEvery
-	if now.Before(p.started.Add(settle)) {
+	if now.Before(p.started.Add(settle)) || !p.w.reachable(now) {
 		return
 	}
 	for _, conf := range sortedKeys(p.holders) {
