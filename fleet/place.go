@@ -3,7 +3,6 @@ package fleet
 import (
 	"context"
 	"encoding/json"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"time"
@@ -14,6 +13,13 @@ import (
 // evaluateEvery is how often the placer looks again at meetings waiting
 // for their turn, without any news.
 const evaluateEvery = 100 * time.Millisecond
+
+// evaluateGap is the least time between two evaluations. News comes with
+// every lease renewal of the fleet (a thousand meetings on a 15 s lease:
+// 200 a second), and an evaluation looks at every meeting, so evaluating
+// after each would cost a worker O(meetings²) a second; news within the
+// gap is looked at once, when it ends.
+const evaluateGap = 20 * time.Millisecond
 
 // placer decides what this worker holds. One goroutine (run) owns every
 // field: the views of the three buckets, the holders and the timers of
@@ -44,6 +50,12 @@ type placer struct {
 	// reconnects is the connection's reconnect count when the views
 	// were last started.
 	reconnects uint64
+	lastEval   time.Time
+	soon       *time.Timer // the end of the gap, while news waits (armed)
+	armed      bool
+	// desiredOrder is desired's keys sorted, nil when desired changed:
+	// evaluate walks them up to 50 times a second.
+	desiredOrder []string
 }
 
 type leaseView struct {
@@ -102,6 +114,9 @@ func (p *placer) run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(evaluateEvery)
 	defer tick.Stop()
+	p.soon = time.NewTimer(evaluateGap)
+	defer p.soon.Stop()
+	p.armed = true
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,9 +137,25 @@ func (p *placer) run(ctx context.Context) error {
 			for _, v := range p.views {
 				v.restartIfStopped(wctx)
 			}
+		case <-p.soon.C:
+			p.armed = false
 		}
-		p.evaluate(time.Now())
+		p.evaluateSoon(time.Now())
 	}
+}
+
+// evaluateSoon evaluates now, or at the end of the gap since the last
+// evaluation.
+func (p *placer) evaluateSoon(now time.Time) {
+	if wait := evaluateGap - now.Sub(p.lastEval); wait > 0 {
+		if !p.armed {
+			p.soon.Reset(wait)
+			p.armed = true
+		}
+		return
+	}
+	p.lastEval = now
+	p.evaluate(now)
 }
 
 // rewatchIfStale watches every bucket afresh after the connection
@@ -231,7 +262,10 @@ func (p *placer) evaluate(now time.Time) {
 	if now.Before(p.started.Add(p.d.t.grace)) {
 		return
 	}
-	for _, conf := range sortedKeys(p.desired) {
+	if p.desiredOrder == nil {
+		p.desiredOrder = sortedKeys(p.desired)
+	}
+	for _, conf := range p.desiredOrder {
 		p.consider(conf, now)
 	}
 	p.rebalance(now)
@@ -290,9 +324,8 @@ func (p *placer) rebalance(now time.Time) {
 		if hd.stopping || !p.w.isOwned(conf) {
 			continue
 		}
-		r := p.ranking(conf, now, true)
-		if len(r) > 0 && r[0] != p.self {
-			p.d.log.Info("fleet: handing over", slog.String("conference", conf), slog.String("to", r[0]))
+		if to := p.top(conf, now, true); to != "" && to != p.self {
+			p.d.log.Info("fleet: handing over", slog.String("conference", conf), slog.String("to", to))
 			p.send(hd, holderCmd{stop: stopHandover})
 			return
 		}
@@ -308,9 +341,50 @@ func (p *placer) hasRoom() bool {
 // unless its heartbeat says it is full, or it was conf's last owner and
 // lost the lease. settled keeps only peers seen for a heartbeat period.
 func (p *placer) ranking(conf string, now time.Time, settled bool) []string {
-	cands := make([]string, 0, len(p.peers)+1)
+	cands := p.candidates(conf, now, settled, make([]candidate, 0, len(p.peers)+1))
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = c.id
+	}
+	return out
+}
+
+// top is the first of ranking, or "" when it is empty, without sorting:
+// rebalance asks it of every meeting held at every evaluation.
+func (p *placer) top(conf string, now time.Time, settled bool) string {
+	var buf [8]candidate
+	var best candidate
+	for i, c := range p.candidates(conf, now, settled, buf[:0]) {
+		if i == 0 || c.before(best) {
+			best = c
+		}
+	}
+	return best.id
+}
+
+// candidate is a worker and its rendezvous weight for one meeting.
+type candidate struct {
+	id string
+	w  uint64
+}
+
+// before reports whether c ranks above d: the higher weight, then the
+// lower ID.
+func (c candidate) before(d candidate) bool {
+	return c.w > d.w || c.w == d.w && c.id < d.id
+}
+
+// candidates appends to buf the workers ranking considers for conf, with
+// their weights.
+func (p *placer) candidates(conf string, now time.Time, settled bool, buf []candidate) []candidate {
 	if p.hasRoom() || p.holders[conf] != nil {
-		cands = append(cands, p.self)
+		buf = append(buf, candidate{p.self, weight(conf, p.self)})
 	}
 	ex, hasEx := p.excluded[conf]
 	if hasEx && now.After(ex.until) {
@@ -324,45 +398,31 @@ func (p *placer) ranking(conf string, now time.Time, settled bool) []string {
 			settled && now.Sub(pr.seen) < p.d.t.renewEvery:
 			continue
 		}
-		cands = append(cands, id)
+		buf = append(buf, candidate{id, weight(conf, id)})
 	}
-	slices.SortFunc(cands, func(a, b string) int {
-		wa, wb := weight(conf, a), weight(conf, b)
-		switch {
-		case wa > wb:
-			return -1
-		case wa < wb:
-			return 1
-		}
-		return compareStrings(a, b)
-	})
-	return cands
+	return buf
 }
 
 // weight is the rendezvous weight of a worker for a meeting: FNV-1a
 // mixed by splitmix64's finalizer, so that similar IDs spread well.
 func weight(conf, worker string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(conf))
-	h.Write([]byte{0})
-	h.Write([]byte(worker))
-	x := h.Sum64()
+	// FNV-1a as hash/fnv computes it, without its allocations: every
+	// worker of a fleet must compute the same weights.
+	const offset, prime = 14695981039346656037, 1099511628211
+	x := uint64(offset)
+	for i := 0; i < len(conf); i++ {
+		x = (x ^ uint64(conf[i])) * prime
+	}
+	x *= prime // the 0 byte between the two
+	for i := 0; i < len(worker); i++ {
+		x = (x ^ uint64(worker[i])) * prime
+	}
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -374,13 +434,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// sameMeeting reports whether two entries of the desired set ask for the
+// same session. It compares field by field (every field of Meeting; a
+// new one belongs here too): evaluate compares every holder's entry after
+// every change watched.
 func sameMeeting(a, b Meeting) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
+	return a.Conference == b.Conference && slices.Equal(a.Types, b.Types) && a.PasswordFile == b.PasswordFile &&
+		a.PasswordEnv == b.PasswordEnv && a.ControlTokenFile == b.ControlTokenFile
 }
 
 func (p *placer) applyDesired(key string, e jetstream.KeyValueEntry, reset bool) {
+	p.desiredOrder = nil
 	if reset {
 		clear(p.desired)
 	}
