@@ -349,7 +349,8 @@ func (r *FleetResult) print(w io.Writer, mode string) {
 	fmt.Fprintf(w, "  CPU (%% of one core): workers %s; NATS+driver %.1f; fake %.1f.  RSS: workers %s MiB; NATS+driver %.0f MiB; fake %.0f MiB\n",
 		pcts(s.WorkerCPU), 100*s.NATSCPU, 100*s.Fake, mibs(s.WorkerRSS), float64(s.NATSRSS)/(1<<20), float64(s.FakeRSS)/(1<<20))
 	p := r.Pub
-	fmt.Fprintf(w, "one worker publishing (%s, %d meetings, %d pushes sent by the fake): %d records in %s = %.0f records/s, %d not stored; stream +%d messages\n",
+	fmt.Fprintf(w, "one worker publishing (%s, %d meetings, %d pushes sent by the fake): %d records in %s = %.0f records/s, %d not stored; "+
+		"stream +%d messages (the rest: byte-identical records within the Nats-Msg-Id window, de-duplicated)\n",
 		p.Worker, p.Meetings, p.Pushes, p.Records, fmtDur(p.Span), p.Rate, p.Errors, p.StreamMsgs)
 	fmt.Fprintf(w, "  CPU per record beyond idle: worker %.2f µs, NATS %.2f µs; over the span (%% of one core): worker %.0f, NATS+driver %.0f, fake %.0f\n",
 		float64(p.WorkerPerRecord)/1e3, float64(p.NATSPerRecord)/1e3, 100*p.WorkerCPU, 100*p.NATSCPU, 100*p.FakeCPU)

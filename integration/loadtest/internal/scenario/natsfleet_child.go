@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +151,8 @@ func fleetFlood(svc *demo.Service, f []string) string {
 //	stats → ok <fleet.Stats as JSON>
 //
 // It stops the worker gracefully (Run's return: leases released) when
-// stdin ends. READY carries the worker's ID.
+// stdin ends. READY carries the worker's ID. With LOADTEST_WORKER_CPUPROFILE
+// set, it writes its CPU profile to that prefix + its name + ".prof".
 func fleetWorkerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(roleFleetWorker, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -159,6 +162,18 @@ func fleetWorkerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	lease := fs.Duration("lease", natsfleet.DefaultLease, "lease")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if prefix := os.Getenv("LOADTEST_WORKER_CPUPROFILE"); prefix != "" {
+		f, err := os.Create(prefix + *name + ".prof")
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "scenario: fleet worker:", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	if err := RaiseOpenFileLimit(); err != nil {
 		fmt.Fprintln(stderr, err)
