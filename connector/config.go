@@ -146,6 +146,13 @@ type Config struct {
 	TokenMargin time.Duration
 	// Backoff shapes retries.
 	Backoff Backoff
+	// FailFast stops Run, before its first Subscribe, at the first failure
+	// that Permanent reports (an API that refuses connections or is not
+	// the meeting API, a certificate that does not verify, an unknown
+	// meeting) instead of retrying it. Once a link has been subscribed,
+	// failures are retried as always. False (the default) retries them from
+	// the start, for a service that is still coming up.
+	FailFast bool
 
 	// ReadLimit is the largest frame accepted, in bytes. A larger frame
 	// ends the link (the WebSocket library cannot skip it) and is counted;

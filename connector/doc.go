@@ -54,7 +54,11 @@
 // ErrCredentialsRejected (every credential stop wraps it) instead of
 // locking the account. A Destroyed status push, or the token service
 // answering "ended", stops with ErrMeetingEnded (the same value as
-// token.ErrMeetingEnded).
+// token.ErrMeetingEnded). Failures that no retry fixes before a first
+// Subscribe — a refused or unresolvable API, an untrusted certificate, a
+// web page where the API should be, an unknown meeting — are retried like
+// any other unless Config.FailFast is set; Permanent tells them apart, so
+// a caller can report "check the address" instead of waiting for ever.
 //
 // Server text that reaches errors, logs and Stats (close reasons,
 // Subscribe refusals, handshake failures) is stripped of control

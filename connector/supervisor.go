@@ -113,6 +113,9 @@ func (sv *supervisor) retry(ctx context.Context, fail *Failure) error {
 		return ctx.Err()
 	}
 	s.record(fail)
+	if err := sv.giveUp(fail); err != nil {
+		return err
+	}
 	v, hist := decide(fail, sv.hist, s.cfg.Clock.Now(), sv.nextDelay(), s.cfg.Backoff.MaxOutage)
 	sv.hist = hist
 	if v.stop != nil {
