@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/token"
@@ -50,7 +52,13 @@ func (sv *supervisor) attempt(ctx context.Context, ann announcement) (*link, *Fa
 	l.start(sub)
 	l, fail = s.awaitReply(ctx, l)
 	if fail == nil {
-		s.log.Info("subscribed", slog.String("url", loggable), slog.Int("types", len(types)))
+		// Logged here, on the supervisor's goroutine, like "disconnected"
+		// and "reconnecting in": so the log tells the lifecycle in order.
+		msg := "subscribed"
+		if !ann.blindFrom.IsZero() {
+			msg = fmt.Sprintf("resubscribed after %v blind", s.cfg.Clock.Now().Sub(ann.blindFrom).Round(time.Millisecond))
+		}
+		s.log.Info(msg, slog.String("url", loggable), slog.Int("types", len(types)))
 	}
 	return l, fail
 }

@@ -101,6 +101,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 	}
 	fail := classify(StageLive, err, s.cfg.Backoff.Max)
 	sv.blindFrom, sv.hist.outageStart = now, now
+	s.log.Warn("disconnected", slog.String("class", fail.Class.String()), slog.Any("err", fail.Err))
 	s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
 	return fail, nil
 }
