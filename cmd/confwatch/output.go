@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,30 +18,47 @@ import (
 //
 //	time        RFC 3339 with ms; the push's createTime, or when the event happened
 //	conference  the meeting ID
-//	kind        "push", "status" or "change"
+//	kind        "push", "status", "change" or "snapshot"
 //	action      push type (kind push)
 //	mode        "full" or "delta" (kind push)
 //	version     the push's version (kind push)
 //	msgID       the push's message ID (kind push)
-//	payload     the decoded payload (kind push); secrets read REDACTED
-//	status      "subscribed", "disconnected" or "resubscribed" (kind status)
+//	payload     the decoded payload (kind push); secrets and join links read REDACTED
+//	status      "subscribed", "disconnected", "resubscribed", and last "ended" or "stopped" (kind status)
 //	blindMs     how long no push could be received (status resubscribed)
-//	reason      why the link was lost (status disconnected)
+//	reason      why the link was lost (disconnected) or the run stopped (stopped)
+//	class       the failure class that stopped the run: retry, reauth, wait or stop (stopped)
+//	exitCode    the process's exit code (ended, stopped)
 //	change      a semantic change (kind change, with --semantic)
+//	snapshot    the meeting's picture (kind snapshot, state --format json)
 type Line struct {
-	Time       string          `json:"time"`
-	Conference string          `json:"conference"`
-	Kind       string          `json:"kind"`
-	Action     string          `json:"action,omitempty"`
-	Mode       string          `json:"mode,omitempty"`
-	Version    int64           `json:"version,omitempty"`
-	MsgID      string          `json:"msgID,omitempty"`
-	Payload    any             `json:"payload,omitempty"`
-	Status     string          `json:"status,omitempty"`
-	BlindMs    int64           `json:"blindMs,omitempty"`
-	Reason     string          `json:"reason,omitempty"`
-	Change     *meeting.Change `json:"change,omitempty"`
+	Time       string      `json:"time"`
+	Conference string      `json:"conference"`
+	Kind       string      `json:"kind"`
+	Action     string      `json:"action,omitempty"`
+	Mode       string      `json:"mode,omitempty"`
+	Version    int64       `json:"version,omitempty"`
+	MsgID      string      `json:"msgID,omitempty"`
+	Payload    any         `json:"payload,omitempty"`
+	Status     string      `json:"status,omitempty"`
+	BlindMs    int64       `json:"blindMs,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+	Class      string      `json:"class,omitempty"`
+	ExitCode   *int        `json:"exitCode,omitempty"`
+	Change     *changeLine `json:"change,omitempty"`
+	Snapshot   any         `json:"snapshot,omitempty"`
 }
+
+// changeLine is a semantic change as printed: the state's Change, plus
+// the speakers' names (Speakers stays the PIDs).
+type changeLine struct {
+	meeting.Change
+	SpeakerNames []string `json:"speakerNames,omitempty"`
+}
+
+// Present is the change kind of the lines that say, after the first
+// subscribe, who is already in the meeting.
+const Present meeting.ChangeKind = "ParticipantPresent"
 
 // printer writes lines to stdout, flushed per event. It is safe for
 // concurrent use.
@@ -51,12 +67,12 @@ type printer struct {
 	w      *bufio.Writer
 	pretty bool
 	conf   string
-	filter map[string]bool   // nil = every action
-	names  map[string]string // pid → last NAME seen, for pretty lines
+	filter map[string]bool // nil = every action
+	now    func() time.Time
 }
 
 func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer {
-	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf, names: map[string]string{}}
+	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf, now: time.Now}
 	if len(types) > 0 {
 		p.filter = map[string]bool{}
 		for _, t := range types {
@@ -68,51 +84,120 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
-func (p *printer) push(e *events.Push) {
+// push prints a raw push (json), or what it says that the meeting's
+// changes do not (pretty: the waiting room, invites, captions); before
+// and after are the pictures around it.
+func (p *printer) push(e *events.Push, before, after *meeting.Snapshot) {
 	if p.filter != nil && !p.filter[e.Action] {
 		return
 	}
-	l := Line{Time: stamp(e.CreateTime), Conference: p.conf, Kind: "push", Action: e.Action,
-		Mode: e.Mode.String(), Version: e.Version, MsgID: e.MsgID, Payload: e.Payload}
-	if e.Payload == nil {
-		// An action events does not know: show it as received.
-		l.Payload = json.RawMessage(e.Raw)
+	if p.pretty {
+		if text := pushNote(e, before, after); text != "" {
+			p.emitPretty(e.CreateTime, "push", text)
+		}
+		return
 	}
-	p.emit(l, func() string { return prettyPush(e, p.names) })
+	l := Line{Time: stamp(e.CreateTime), Conference: p.conf, Kind: "push", Action: e.Action,
+		Mode: e.Mode.String(), Version: e.Version, MsgID: e.MsgID}
+	raw := json.RawMessage(e.Raw) // an action events does not know: as received
+	if e.Payload != nil {
+		b, err := json.Marshal(e.Payload)
+		if err != nil {
+			p.emitJSON(Line{Time: l.Time, Conference: p.conf, Kind: "error", Reason: err.Error()})
+			return
+		}
+		raw = b
+	}
+	l.Payload = json.RawMessage(scrubLinks(raw))
+	p.emitJSON(l)
 }
 
 func (p *printer) status(at time.Time, status, reason string, blind time.Duration) {
-	l := Line{Time: stamp(at), Conference: p.conf, Kind: "status", Status: status, Reason: reason, BlindMs: blind.Milliseconds()}
-	p.emit(l, func() string {
+	if p.pretty {
+		text := status
 		switch {
 		case blind > 0:
-			return fmt.Sprintf("%s after %v blind", status, blind.Round(time.Millisecond))
+			text = fmt.Sprintf("%s after %v blind", status, blind.Round(time.Millisecond))
 		case reason != "":
-			return status + ": " + reason
+			text = status + ": " + reason
 		}
-		return status
-	})
+		p.emitPretty(at, "status", text)
+		return
+	}
+	p.emitJSON(Line{Time: stamp(at), Conference: p.conf, Kind: "status", Status: status, Reason: reason, BlindMs: blind.Milliseconds()})
 }
 
-func (p *printer) change(c meeting.Change) {
-	l := Line{Time: stamp(c.At), Conference: p.conf, Kind: "change", Change: &c}
-	p.emit(l, c.String)
+// change prints a semantic change, naming people from snap.
+func (p *printer) change(c meeting.Change, snap *meeting.Snapshot) {
+	cl := changeLine{Change: c}
+	if c.Kind == meeting.SpeakersChanged {
+		for _, pid := range c.Speakers {
+			cl.SpeakerNames = append(cl.SpeakerNames, personName(snap, pid))
+		}
+	}
+	if p.pretty {
+		p.emitPretty(c.At, "change", describeChange(cl))
+		return
+	}
+	p.emitJSON(Line{Time: stamp(c.At), Conference: p.conf, Kind: "change", Change: &cl})
 }
 
-func (p *printer) emit(l Line, pretty func() string) {
+// present says who is in the meeting when it is first seen: one line in
+// pretty, one change of kind ParticipantPresent per person in json.
+func (p *printer) present(at time.Time, snap *meeting.Snapshot) {
+	if p.pretty {
+		p.emitPretty(at, "present", describePresent(snap))
+		return
+	}
+	for _, x := range snap.Participants {
+		p.emitJSON(Line{Time: stamp(at), Conference: p.conf, Kind: "change",
+			Change: &changeLine{Change: meeting.Change{Kind: Present, At: at, PID: x.PID, Name: x.Name}}})
+	}
+}
+
+// snapshot prints the whole picture (state --format json).
+func (p *printer) snapshot(snap *meeting.Snapshot) {
+	b, err := json.Marshal(snap)
+	if err != nil {
+		p.emitJSON(Line{Time: stamp(p.now()), Conference: p.conf, Kind: "error", Reason: err.Error()})
+		return
+	}
+	p.emitJSON(Line{Time: stamp(snap.UpdatedAt), Conference: p.conf, Kind: "snapshot", Snapshot: json.RawMessage(scrubLinks(b))})
+}
+
+// final prints the last record of a run: ended, or stopped and why.
+func (p *printer) final(o outcome) {
+	code := o.code
+	if p.pretty {
+		text := o.status
+		if o.reason != "" {
+			text += ": " + o.reason
+		}
+		p.emitPretty(p.now(), "status", text)
+		return
+	}
+	p.emitJSON(Line{Time: stamp(p.now()), Conference: p.conf, Kind: "status", Status: o.status, Reason: o.reason, Class: o.class, ExitCode: &code})
+}
+
+func (p *printer) emitJSON(l Line) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		b, _ = json.Marshal(Line{Time: l.Time, Conference: l.Conference, Kind: "error", Reason: err.Error()})
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pretty {
-		t, _ := time.Parse(time.RFC3339, l.Time)
-		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), l.Kind, terminal(pretty()))
-	} else {
-		b, err := json.Marshal(l)
-		if err != nil {
-			b, _ = json.Marshal(Line{Time: l.Time, Conference: l.Conference, Kind: "error", Reason: err.Error()})
-		}
-		p.w.Write(b)
-		p.w.WriteByte('\n')
+	p.w.Write(b)
+	p.w.WriteByte('\n')
+	p.w.Flush()
+}
+
+func (p *printer) emitPretty(at time.Time, kind, text string) {
+	if at.IsZero() {
+		at = p.now()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "%s  %-8s %s\n", at.Local().Format("15:04:05.000"), kind, terminal(text))
 	p.w.Flush()
 }
 
@@ -125,81 +210,3 @@ const maxLine = 4096
 // retitle the window, clear the screen or write the clipboard (OSC 52).
 // NDJSON needs none of this: JSON escapes control characters.
 func terminal(s string) string { return scrub.Printable(s, maxLine) }
-
-// prettyPush summarises a push on one line. names remembers participants'
-// names, since deltas carry only what changed.
-func prettyPush(e *events.Push, names map[string]string) string {
-	head := fmt.Sprintf("%s %s v%d", e.Action, e.Mode, e.Version)
-	var parts []string
-	switch p := e.Payload.(type) {
-	case *events.ParticipantsNotify:
-		if e.Mode == events.ModeFull {
-			clear(names)
-		}
-		for _, x := range p.Participants {
-			if n := x.Info.Name(); n != "" {
-				names[x.PID] = n
-			}
-			name := firstNonEmpty(names[x.PID], x.PID)
-			if x.Removed() {
-				parts = append(parts, name+" left")
-				delete(names, x.PID)
-				continue
-			}
-			parts = append(parts, describeInfo(name, x.Info))
-		}
-	case *events.SpeakerChangeNotify:
-		if len(p.Speakers) == 0 {
-			parts = append(parts, "nobody speaking")
-		}
-		for _, s := range p.Speakers {
-			parts = append(parts, fmt.Sprintf("%s (%d)", firstNonEmpty(s.Name, s.PID), s.SpeakingVolume))
-		}
-	case *events.ConfDynamicInfoNotify:
-		parts = append(parts, fmt.Sprintf("state=%s mode=%s locked=%t recording=%t", p.State, p.Mode, p.Locked(), p.Recording()))
-	case *events.ConfBasicInfoNotify:
-		parts = append(parts, fmt.Sprintf("%q owner=%s", p.Title, p.Owner))
-	case *events.WaitingListNotify:
-		for _, m := range p.Members {
-			if m.Mode == events.EntryRemove {
-				parts = append(parts, m.PID+" left the waiting room")
-				continue
-			}
-			parts = append(parts, describeInfo(firstNonEmpty(m.Info.Name(), m.PID), m.Info))
-		}
-	case *events.InviteResultNotify:
-		for _, r := range p.Results {
-			parts = append(parts, r.CallNumber+"="+r.Code)
-		}
-	case *events.AttendeesNotify:
-		parts = append(parts, fmt.Sprintf("%d attendees", len(p.Attendees)))
-	case *events.RealTimeSubtitleNotify:
-		for _, m := range p.Msgs {
-			parts = append(parts, fmt.Sprintf("%s: %q", p.ParticipantID, m.Text))
-		}
-	}
-	if len(parts) == 0 {
-		return head
-	}
-	return head + ": " + strings.Join(parts, "; ")
-}
-
-func describeInfo(name string, info events.PInfo) string {
-	var kv []string
-	for _, k := range []string{events.KeyHand, events.KeyMute, events.KeyShare, events.KeyRole, events.KeyVideo} {
-		if v, ok := info[k]; ok {
-			kv = append(kv, k+"="+v)
-		}
-	}
-	if len(kv) == 0 {
-		return name
-	}
-	return name + " " + strings.Join(kv, " ")
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
