@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/confwatch/confwatch v0.0.0-00010101000000-000000000000
+	github.com/creack/pty v1.1.24
 	github.com/lmittmann/tint v1.2.1
 	github.com/mattn/go-runewidth v0.0.31
 	go.uber.org/goleak v1.3.0
