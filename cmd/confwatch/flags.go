@@ -48,7 +48,7 @@ type watchFlags struct {
 
 func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
 	if live {
-		fs.StringVar(&w.conference, "conference", "", "meeting ID (required)")
+		fs.StringVar(&w.conference, "conference", "", "meeting `ID` (required)")
 		fs.StringVar(&w.passwordFile, "password-file", "", "read the host password from `FILE` (- = stdin)")
 		fs.StringVar(&w.controlTokenFile, "control-token-file", "", "read a meeting-control token from `FILE` (- = stdin)")
 		fs.StringVar(&w.api, "api", token.DefaultBaseURL, "meeting API base `URL`")
@@ -59,11 +59,11 @@ func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
 		fs.StringVar(&w.controlToken, "control-token", "", "refused: use CONFWATCH_CONTROL_TOKEN or --control-token-file")
 	}
 	fs.StringVar(&w.events, "events", "", "comma-separated push `TYPES` to subscribe to and print (default all)")
-	fs.StringVar(&w.format, "format", "auto", "stdout format: auto (pretty on a terminal, else json), pretty (the meeting in words), json (one object per line)")
+	fs.StringVar(&w.format, "format", "auto", "stdout `FORMAT`: auto (pretty on a terminal, else json), pretty (the meeting in words), json (one object per line)")
 	fs.DurationVar(&w.heartbeat, "heartbeat", 0, "heartbeat interval, below 180s (default 60s)")
 	fs.DurationVar(&w.readTimeout, "read-timeout", 0, "declare the link dead after this long without a frame (default 1.5 × heartbeat)")
-	fs.StringVar(&w.logLevel, "log-level", "", "log level: debug, info, warn, error (default info; warn while the terminal shows the pretty output, which tells the same)")
-	fs.StringVar(&w.logFormat, "log-format", "auto", "log format: auto (coloured text on a terminal, else JSON), text, json")
+	fs.StringVar(&w.logLevel, "log-level", "", "log `LEVEL`: debug, info, warn, error (default info; warn while the terminal shows the pretty output, which tells the same)")
+	fs.StringVar(&w.logFormat, "log-format", "auto", "log `FORMAT`: auto (coloured text on a terminal, else JSON), text, json")
 	fs.StringVar(&w.logFile, "log-file", "", "append logs to `FILE` instead of stderr")
 }
 

@@ -74,7 +74,8 @@ Credentials (never as flag values: they would show in ps and shell history):
 
 const exitCodesHelp = `Exit codes:
   0    the meeting ended (state --once: the picture was printed)
-  1    runtime failure: the service is unreachable or misconfigured (a hint names the flag to check), or an outage outlasted --max-outage
+  1    runtime failure: the setup cannot work (a hint names the flag to check),
+       or an outage outlasted --max-outage
   2    usage or configuration error (bad flag, unreadable file, bad certificate file)
   3    credentials rejected
   130  interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM)
