@@ -112,13 +112,16 @@ func judge(err error) outcome {
 	return o
 }
 
+// failureClass is the class of the failure behind err: stop for
+// credentials (the session's verdict on the failures before it), else the
+// class the failure table gave the last failure.
 func failureClass(err error) string {
+	if errors.Is(err, connector.ErrCredentialsRejected) {
+		return connector.ClassStop.String()
+	}
 	var f *connector.Failure
 	if errors.As(err, &f) {
 		return f.Class.String()
-	}
-	if errors.Is(err, connector.ErrCredentialsRejected) {
-		return connector.ClassStop.String()
 	}
 	return ""
 }

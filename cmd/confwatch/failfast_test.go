@@ -135,9 +135,7 @@ func TestWaitKeepsRetrying(t *testing.T) {
 func TestMaxOutage(t *testing.T) {
 	f := newFake(t, fakemeeting.Config{})
 	p := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "tail", "--conference", f.ConferenceID(), "--api", f.URL(), "--max-outage", "2s")
-	if err := f.WaitSubscribed(ctx(t), 1); err != nil {
-		t.Fatal(err)
-	}
+	announced(t, p)
 	f.Close() // now nothing answers: an outage, not a misconfiguration
 	if code := p.exit(t); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, p.stderr.String())
