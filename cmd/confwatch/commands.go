@@ -113,7 +113,7 @@ func cmdDemo(ctx context.Context, args []string, e env) int {
 	types, _ := w.types()
 	log, closeLog, err := w.logger(e)
 	if err != nil {
-		return finish(err, log, stderrFunc(e), nil)
+		return exitCode(err, log, stderrFunc(e))
 	}
 	defer closeLog()
 	p := newPrinter(e.stdout, w.pretty(e), "", types)

@@ -75,7 +75,6 @@ type outcome struct {
 func judge(err error) outcome {
 	o := outcome{code: exitFailure, status: "stopped", class: failureClass(err)}
 	var (
-		u   *usageError
 		m   *misconfigured
 		sig signalled
 	)
@@ -85,8 +84,8 @@ func judge(err error) outcome {
 		if err != nil {
 			o.reason = err.Error()
 		}
-	case errors.As(err, &u):
-		o.code, o.reason = exitUsage, u.msg
+	case isUsage(err):
+		o.code, o.reason = exitUsage, err.Error()
 	case errors.As(err, &m):
 		o.reason = m.hint
 		o.log = func(l *slog.Logger) { l.Error(m.hint, slog.Any("err", m.err)) }
@@ -143,7 +142,8 @@ func finish(err error, log *slog.Logger, stderr func(string), p *printer) int {
 	return o.code
 }
 
-// exitCode maps a command's outcome to the process exit code, logging why.
+// exitCode maps the outcome of a command without a stdout record to the
+// process exit code, logging why.
 func exitCode(err error, log *slog.Logger, stderr func(string)) int {
 	return finish(err, log, stderr, nil)
 }

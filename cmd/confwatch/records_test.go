@@ -30,48 +30,50 @@ func announced(t *testing.T, p *proc) {
 	})
 }
 
+// wantFinal checks the last line of p's stdout: status, exit code, and
+// that the reason holds reason.
+func wantFinal(t *testing.T, p *proc, status string, code int, reason string) Line {
+	t.Helper()
+	l := last(t, p)
+	if l.Kind != "status" || l.Status != status || l.ExitCode == nil || *l.ExitCode != code || !strings.Contains(l.Reason, reason) {
+		t.Fatalf("last line %+v, want status %s, exit code %d, a reason with %q", l, status, code, reason)
+	}
+	return l
+}
+
 // TestFinalRecords: every way a run ends leaves a last NDJSON line that
 // says so, with the exit code.
 func TestFinalRecords(t *testing.T) {
+	pw := []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}
 	t.Run("ended", func(t *testing.T) {
 		f := newFake(t, fakemeeting.Config{})
-		p := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "tail", "--conference", f.ConferenceID(), "--api", f.URL())
-		if err := f.WaitSubscribed(ctx(t), 1); err != nil {
-			t.Fatal(err)
-		}
+		p := start(t, pw, "tail", "--conference", f.ConferenceID(), "--api", f.URL())
+		announced(t, p)
 		f.Meeting().End(t.Context())
 		if code := p.exit(t); code != 0 {
 			t.Fatalf("exit %d", code)
 		}
-		if l := last(t, p); l.Kind != "status" || l.Status != "ended" || l.ExitCode == nil || *l.ExitCode != 0 || l.Reason != "" {
-			t.Fatalf("last line %+v, want {kind:status, status:ended, exitCode:0}", l)
+		if l := wantFinal(t, p, "ended", 0, ""); l.Reason != "" || l.Class != "" {
+			t.Fatalf("an end with a reason or class: %+v", l)
 		}
 	})
 	t.Run("credentials rejected", func(t *testing.T) {
 		f := newFake(t, fakemeeting.Config{})
 		p := start(t, []string{"CONFWATCH_HOST_PASSWORD=wrong-password"}, "tail", "--conference", f.ConferenceID(), "--api", f.URL())
-		if code := p.exit(t); code != 3 {
-			t.Fatalf("exit %d, want 3", code)
-		}
-		if l := last(t, p); l.Status != "stopped" || l.Class != "stop" || !strings.Contains(l.Reason, "credentials rejected") || *l.ExitCode != 3 {
-			t.Fatalf("last line %+v, want a stopped record of class stop, exit code 3", l)
+		p.exit(t)
+		if l := wantFinal(t, p, "stopped", 3, "credentials rejected"); l.Class != "stop" {
+			t.Fatalf("class %q, want stop", l.Class)
 		}
 	})
 	t.Run("configuration error", func(t *testing.T) {
 		p := start(t, nil, "tail", "--conference", "986112045", "--password-file", filepath.Join(t.TempDir(), "missing"))
-		if code := p.exit(t); code != 2 {
-			t.Fatalf("exit %d, want 2", code)
-		}
-		if l := last(t, p); l.Status != "stopped" || *l.ExitCode != 2 || !strings.Contains(l.Reason, "no such file") {
-			t.Fatalf("last line %+v, want a stopped record with exit code 2", l)
-		}
+		p.exit(t)
+		wantFinal(t, p, "stopped", 2, "no such file")
 	})
 	t.Run("pretty", func(t *testing.T) {
 		f := newFake(t, fakemeeting.Config{})
-		p := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "tail", "--conference", f.ConferenceID(), "--api", f.URL(), "--format", "pretty")
-		if err := f.WaitSubscribed(ctx(t), 1); err != nil {
-			t.Fatal(err)
-		}
+		p := start(t, pw, "tail", "--conference", f.ConferenceID(), "--api", f.URL(), "--format", "pretty")
+		announced(t, p)
 		f.Meeting().End(t.Context())
 		p.exit(t)
 		out := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"io"
+	"slices"
 	"os"
 	"os/exec"
 	"regexp"
@@ -180,64 +181,61 @@ func TestStateOnATerminalFitsAndAligns(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, p.text())
 	}
 	out := p.text()
-	frames := strings.Split(out, "\x1b[H\x1b[2J")
-	for i, fr := range frames[1:] {
-		// Each frame starts with the title: nothing was written into the
-		// table between two redraws.
-		if !strings.HasPrefix(fr, "平台周会") && !strings.HasPrefix(fr, "connecting") {
-			t.Errorf("frame %d does not start with the title:\n%s", i+1, fr)
-		}
-		for _, l := range strings.Split(ansiSeq.ReplaceAllString(fr, ""), "\n") {
-			if w := runewidth.StringWidth(l); w > 80 {
-				t.Errorf("frame %d: a line of %d columns: %q", i+1, w, l)
-			}
-		}
-	}
-	var table []string
-	for _, l := range strings.Split(lastFrame(out), "\n") {
-		table = append(table, ansiSeq.ReplaceAllString(l, ""))
-	}
-	header := -1
-	for i, l := range table {
-		if strings.HasPrefix(l, "NAME") {
-			header = i
-		}
-	}
-	if header < 0 || len(table) < header+5 {
-		t.Fatalf("no roster in the last frame:\n%s", lastFrame(out))
-	}
-	col := func(l, what string) int {
-		i := strings.Index(l, what)
-		if i < 0 {
-			return -1
-		}
-		return runewidth.StringWidth(l[:i])
-	}
-	handCol, roleCol := col(table[header], "HAND"), col(table[header], "ROLE")
-	rows := map[string]string{}
-	for _, l := range table[header+1 : header+5] {
-		rows[strings.Fields(l)[0]] = l
-		if r := col(l, "host"); r >= 0 && r != roleCol {
-			t.Errorf("ROLE is at column %d in the header, %d in %q", roleCol, r, l)
-		}
-		if r := col(l, "ordinary"); r >= 0 && r != roleCol {
-			t.Errorf("ROLE is at column %d in the header, %d in %q", roleCol, r, l)
-		}
-		if h := col(l, "✋"); h >= 0 && h != handCol {
-			t.Errorf("HAND is at column %d in the header, the ✋ at %d in %q", handCol, h, l)
-		}
-	}
-	if !strings.Contains(rows["欧阳娜娜"], "…") {
-		t.Errorf("the long name was not elided: %q", rows["欧阳娜娜"])
-	}
-	if strings.Count(lastFrame(out), "✋") != 2 {
-		t.Errorf("want two raised hands in:\n%s", lastFrame(out))
-	}
+	checkFrames(t, out, 80, "平台周会")
+	checkColumns(t, lastFrame(out))
 	if after := out[strings.LastIndex(out, "\x1b[2J"):]; !strings.Contains(after, "status   ended") {
 		t.Errorf("the end is not told below the table:\n%s", after)
 	}
 	if t.Failed() || testing.Verbose() {
 		t.Logf("last frame:\n%s", lastFrame(out))
+	}
+}
+
+// checkFrames: every redraw starts with the title (nothing was written
+// into the table between two redraws) and no line is wider than width.
+func checkFrames(t *testing.T, out string, width int, title string) {
+	t.Helper()
+	for i, fr := range strings.Split(out, "\x1b[H\x1b[2J")[1:] {
+		if !strings.HasPrefix(fr, title) && !strings.HasPrefix(fr, "connecting") {
+			t.Errorf("frame %d does not start with the title:\n%s", i+1, fr)
+		}
+		for _, l := range strings.Split(ansiSeq.ReplaceAllString(fr, ""), "\n") {
+			if w := runewidth.StringWidth(l); w > width {
+				t.Errorf("frame %d: a line of %d columns: %q", i+1, w, l)
+			}
+		}
+	}
+}
+
+// checkColumns: in the roster of frame, the roles and raised hands start
+// at the display column of their header, whatever the names before them;
+// the long name is elided and both hands show.
+func checkColumns(t *testing.T, frame string) {
+	t.Helper()
+	table := strings.Split(ansiSeq.ReplaceAllString(frame, ""), "\n")
+	header := slices.IndexFunc(table, func(l string) bool { return strings.HasPrefix(l, "NAME") })
+	if header < 0 || len(table) < header+5 {
+		t.Fatalf("no roster in the frame:\n%s", frame)
+	}
+	col := func(l, what string) int {
+		if i := strings.Index(l, what); i >= 0 {
+			return runewidth.StringWidth(l[:i])
+		}
+		return -1
+	}
+	want := map[string]int{"host": col(table[header], "ROLE"), "ordinary": col(table[header], "ROLE"), "✋": col(table[header], "HAND")}
+	for _, l := range table[header+1 : header+5] {
+		for mark, c := range want {
+			if got := col(l, mark); got >= 0 && got != c {
+				t.Errorf("%q is at column %d, its header at %d: %q", mark, got, c, l)
+			}
+		}
+		if strings.HasPrefix(l, "欧阳娜娜") && !strings.Contains(l, "…") {
+			t.Errorf("the long name was not elided: %q", l)
+		}
+	}
+	if n := strings.Count(frame, "✋"); n != 2 {
+		t.Errorf("%d raised hands, want 2", n)
 	}
 }
 
