@@ -2,10 +2,10 @@ package main_test
 
 import (
 	"io"
-	"slices"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
