@@ -84,17 +84,9 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
-// push prints a raw push (json), or what it says that the meeting's
-// changes do not (pretty: the waiting room, invites, captions); before
-// and after are the pictures around it.
-func (p *printer) push(e *events.Push, before, after *meeting.Snapshot) {
+// push prints a raw push (json).
+func (p *printer) push(e *events.Push) {
 	if p.filter != nil && !p.filter[e.Action] {
-		return
-	}
-	if p.pretty {
-		if text := pushNote(e, before, after); text != "" {
-			p.emitPretty(e.CreateTime, "push", text)
-		}
 		return
 	}
 	l := Line{Time: stamp(e.CreateTime), Conference: p.conf, Kind: "push", Action: e.Action,
@@ -112,6 +104,18 @@ func (p *printer) push(e *events.Push, before, after *meeting.Snapshot) {
 	p.emitJSON(l)
 }
 
+// note prints, in pretty, what a push says that the meeting's changes do
+// not (the waiting room, invites, captions); before is the picture before
+// it (needed for the waiting room), after gets the one after.
+func (p *printer) note(e *events.Push, before *meeting.Snapshot, after func() *meeting.Snapshot) {
+	if p.filter != nil && !p.filter[e.Action] {
+		return
+	}
+	if text := pushNote(e, before, after); text != "" {
+		p.emitPretty(e.CreateTime, "push", text)
+	}
+}
+
 func (p *printer) status(at time.Time, status, reason string, blind time.Duration) {
 	if p.pretty {
 		text := status
@@ -127,14 +131,10 @@ func (p *printer) status(at time.Time, status, reason string, blind time.Duratio
 	p.emitJSON(Line{Time: stamp(at), Conference: p.conf, Kind: "status", Status: status, Reason: reason, BlindMs: blind.Milliseconds()})
 }
 
-// change prints a semantic change, naming people from snap.
-func (p *printer) change(c meeting.Change, snap *meeting.Snapshot) {
-	cl := changeLine{Change: c}
-	if c.Kind == meeting.SpeakersChanged {
-		for _, pid := range c.Speakers {
-			cl.SpeakerNames = append(cl.SpeakerNames, personName(snap, pid))
-		}
-	}
+// change prints a semantic change; speakers are the names of
+// c.Speakers (SpeakersChanged).
+func (p *printer) change(c meeting.Change, speakers []string) {
+	cl := changeLine{Change: c, SpeakerNames: speakers}
 	if p.pretty {
 		p.emitPretty(c.At, "change", describeChange(cl))
 		return

@@ -91,9 +91,10 @@ func yesNo(b bool, yes, no string) string {
 }
 
 // pushNote is what a push says that the meeting's changes do not: the
-// waiting room, invite results, captions. before and after are the
-// pictures around the push; "" means nothing to say.
-func pushNote(e *events.Push, before, after *meeting.Snapshot) string {
+// waiting room, invite results, captions. before is the picture before a
+// waiting-room push, after gets the one after the push; "" means nothing
+// to say.
+func pushNote(e *events.Push, before *meeting.Snapshot, after func() *meeting.Snapshot) string {
 	var parts []string
 	switch p := e.Payload.(type) {
 	case *events.WaitingListNotify:
@@ -112,7 +113,7 @@ func pushNote(e *events.Push, before, after *meeting.Snapshot) string {
 		}
 	case *events.RealTimeSubtitleNotify:
 		for _, m := range p.Msgs {
-			parts = append(parts, fmt.Sprintf("caption %s: %s", personName(after, p.ParticipantID), m.Text))
+			parts = append(parts, fmt.Sprintf("caption %s: %s", personName(after(), p.ParticipantID), m.Text))
 		}
 	}
 	return strings.Join(parts, "; ")

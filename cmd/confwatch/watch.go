@@ -148,19 +148,28 @@ type stream struct {
 }
 
 func (s *stream) HandleEvent(ctx context.Context, e events.Event) {
-	before := s.state.Snapshot()
+	p := s.printer
+	push, _ := e.(*events.Push)
+	// Snapshots cost a copy of the roster: taken only where a line needs
+	// one, never per event.
+	var before *meeting.Snapshot
+	if push != nil && p != nil && p.pretty && push.Action == events.ActionWaitingList {
+		before = s.state.Snapshot()
+	}
 	s.state.HandleEvent(ctx, e)
 	if s.changed != nil {
 		s.changed(s.state)
 	}
-	p := s.printer
 	if p == nil {
 		return
 	}
 	switch e := e.(type) {
 	case *events.Push:
-		if !s.semantic || p.pretty {
-			p.push(e, before, s.state.Snapshot())
+		switch {
+		case !s.semantic:
+			p.push(e)
+		case p.pretty:
+			p.note(e, before, s.state.Snapshot)
 		}
 		if s.semantic && !s.presented && e.Action == events.ActionParticipants && e.Mode == events.ModeFull {
 			s.presented = true
@@ -178,7 +187,15 @@ func (s *stream) HandleEvent(ctx context.Context, e events.Event) {
 // change is the state's OnChange: it runs inside HandleEvent, after the
 // snapshot holding the change was published.
 func (s *stream) change(c meeting.Change) {
-	if s.printer != nil && s.semantic {
-		s.printer.change(c, s.state.Snapshot())
+	if s.printer == nil || !s.semantic {
+		return
 	}
+	var names []string
+	if c.Kind == meeting.SpeakersChanged {
+		snap := s.state.Snapshot()
+		for _, pid := range c.Speakers {
+			names = append(names, personName(snap, pid))
+		}
+	}
+	s.printer.change(c, names)
 }
