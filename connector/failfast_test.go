@@ -149,3 +149,14 @@ func TestFailFastRetriesAfterASubscribe(t *testing.T) {
 	default:
 	}
 }
+
+// A CLI or bot that sets Config.FailFast learns from Permanent whether
+// Run gave up because the setup cannot work, and which part to check.
+func ExamplePermanent() {
+	webPage := &connector.Failure{Stage: connector.StageControl, Class: connector.ClassRetry,
+		Err: &token.APIError{Op: "login", Status: 404, Message: "HTML page: Not Found"}}
+	rateLimited := &connector.Failure{Stage: connector.StageControl, Class: connector.ClassWait,
+		Err: &token.APIError{Op: "login", Status: 429}}
+	fmt.Println(connector.Permanent(webPage), connector.Permanent(rateLimited))
+	// Output: true false
+}
