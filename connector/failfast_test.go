@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -19,8 +20,7 @@ import (
 )
 
 func TestPermanent(t *testing.T) {
-	refused := &url.Error{Op: "Get", URL: "http://127.0.0.1:1", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.AddrError{}}}
-	refused.Err.(*net.OpError).Err = fmt.Errorf("connect: %w", syscall.ECONNREFUSED)
+	refused := &url.Error{Op: "Get", URL: "http://127.0.0.1:1", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
 	untrusted := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
 	cases := []struct {
 		name string
@@ -48,12 +48,8 @@ func TestPermanent(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var err error
-			if tc.err != nil {
-				err = tc.err
-			}
-			if got := connector.Permanent(err); got != tc.want {
-				t.Fatalf("Permanent(%v) = %t, want %t", err, got, tc.want)
+			if got := connector.Permanent(tc.err); got != tc.want {
+				t.Fatalf("Permanent(%v) = %t, want %t", tc.err, got, tc.want)
 			}
 		})
 	}
