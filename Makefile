@@ -81,6 +81,7 @@ $(GOCYCLO):
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run=^$$ -fuzz=^FuzzDecode$$ -fuzztime=$(FUZZTIME) ./events
+	$(GO) test -run=^$$ -fuzz=^FuzzControl$$ -fuzztime=$(FUZZTIME) ./internal/wire
 	$(GO) test -run=^$$ -fuzz=^FuzzClientResponses$$ -fuzztime=$(FUZZTIME) ./token
 	$(GO) test -run=^$$ -fuzz=^FuzzRetryAfter$$ -fuzztime=$(FUZZTIME) ./token
 	$(GO) test -run=^$$ -fuzz=^FuzzSubscribeReply$$ -fuzztime=$(FUZZTIME) ./connector

@@ -5,10 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"time"
 
-	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -123,7 +124,7 @@ func (s *Session) awaitReply(ctx context.Context, l *link) (*link, *Failure) {
 }
 
 // judgeReply keeps an accepted link and ends a refused one.
-func (s *Session) judgeReply(l *link, r *events.SubscribeReply) (*link, *Failure) {
+func (s *Session) judgeReply(l *link, r *wire.SubscribeReply) (*link, *Failure) {
 	if r.OK() {
 		return l, nil
 	}
@@ -134,7 +135,7 @@ func (s *Session) judgeReply(l *link, r *events.SubscribeReply) (*link, *Failure
 
 // remember adds a token to the secrets scrubbed from server text, in the
 // forms the session sends it (raw, and as Subscribe's "Basic " + base64).
-func (s *Session) remember(t token.Secret) {
+func (s *Session) remember(t secret.Secret) {
 	raw := t.Reveal()
 	s.secrets.Add(raw)
 	s.secrets.Add(base64.StdEncoding.EncodeToString([]byte(raw)))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -28,7 +30,7 @@ var errPlainText = errors.New("connector: the control token's wsURL is plain tex
 
 // dialURL builds the socket URL. The second result is the same URL without
 // its query, which is all that may be logged: tmpToken is a secret.
-func dialURL(base, confID string, tmp token.Secret, allowPlain bool) (full, loggable string, err error) {
+func dialURL(base, confID string, tmp secret.Secret, allowPlain bool) (full, loggable string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return "", "", fmt.Errorf("connector: bad wsURL from the control token: %w", err)
@@ -140,8 +142,8 @@ func (s *Session) handshakeError(ctx context.Context, err error, resp *http.Resp
 // subscribeFrame encodes Subscribe. confToken is sent the way the vendor's
 // captured sample sends it: "Basic " + base64(token).
 func (s *Session) subscribeFrame(ctl *token.Control, types []string) ([]byte, error) {
-	basic := token.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(ctl.Token.Reveal())))
-	return events.EncodeSubscribe(events.Sequence(s.cfg.Clock.Now()), s.cfg.ConferenceID, types, basic)
+	basic := secret.New("Basic " + base64.StdEncoding.EncodeToString([]byte(ctl.Token.Reveal())))
+	return wire.EncodeSubscribe(wire.Sequence(s.cfg.Clock.Now()), s.cfg.ConferenceID, types, basic)
 }
 
 // subscribeTypes returns the configured types, else the supported ones

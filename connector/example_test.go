@@ -9,6 +9,7 @@ import (
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -21,7 +22,7 @@ func ExampleSession() {
 	client, _ := token.New(token.Config{BaseURL: fake.URL()})
 	tokens, _ := token.NewProvider(client, token.ProviderConfig{
 		ConferenceID: fake.ConferenceID(),
-		Password:     token.NewSecret(fake.HostPassword()),
+		Password:     secret.New(fake.HostPassword()),
 	})
 	sess, _ := connector.New(connector.Config{
 		ConferenceID:   fake.ConferenceID(),
@@ -60,7 +61,7 @@ func ExampleSession_meetingState() {
 	client, _ := token.New(token.Config{BaseURL: fake.URL()})
 	tokens, _ := token.NewProvider(client, token.ProviderConfig{
 		ConferenceID: fake.ConferenceID(),
-		Password:     token.NewSecret(fake.HostPassword()),
+		Password:     secret.New(fake.HostPassword()),
 	})
 	// 2. The session. It takes its handler when it runs, so everything
 	// below can refer to it.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -76,7 +77,7 @@ func failFastSession(t *testing.T, api string, failFast bool) *connector.Session
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret("604117")})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New("604117")})
 	if err != nil {
 		t.Fatal(err)
 	}

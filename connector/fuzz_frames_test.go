@@ -18,6 +18,8 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -99,13 +101,13 @@ type fzTokens struct {
 
 func (t *fzTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
-	return &token.Control{Token: token.NewSecret(fzControlSecret), WSURL: t.wsURL,
+	return &token.Control{Token: secret.New(fzControlSecret), WSURL: t.wsURL,
 		ExpiresAt: now.Add(30 * time.Minute), Lifetime: 30 * time.Minute, ObtainedAt: now}, nil
 }
 
 func (t *fzTokens) WSToken(context.Context) (*token.WS, error) {
 	n := t.calls.Add(1)
-	return &token.WS{Token: token.NewSecret(fmt.Sprintf("%s-%d-fz-canary-ws", t.script, n)), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New(fmt.Sprintf("%s-%d-fz-canary-ws", t.script, n)), ObtainedAt: time.Now()}, nil
 }
 
 func (t *fzTokens) Invalidate(*token.Control) {}
@@ -244,14 +246,14 @@ func (l *lifecycleLog) check(t *testing.T, subscribes int64) {
 // expectation reads frames the way the protocol says a client must: the
 // first Subscribe reply decides the handshake, and a Destroyed status ends
 // the meeting, unless a refusal came first.
-func expectation(frames [][]byte) (reply *events.SubscribeReply, ended bool) {
+func expectation(frames [][]byte) (reply *wire.SubscribeReply, ended bool) {
 	for _, fr := range frames {
-		d, err := events.Decode(fr)
+		d, err := connector.DecodeFrame(fr)
 		if err != nil {
 			continue
 		}
 		switch d := d.(type) {
-		case *events.SubscribeReply:
+		case *wire.SubscribeReply:
 			if reply == nil {
 				reply = d
 				if !d.OK() {

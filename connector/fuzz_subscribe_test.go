@@ -118,7 +118,7 @@ func FuzzPushFrames(f *testing.F) {
 			t.Fatalf("Run = %v\n%s", err, logs)
 		}
 		wantMalformed := int64(0)
-		if _, derr := events.Decode(frame); derr != nil {
+		if _, derr := connector.DecodeFrame(frame); derr != nil {
 			wantMalformed = 2
 		}
 		if st.Malformed != wantMalformed {

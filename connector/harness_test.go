@@ -13,6 +13,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -138,7 +139,7 @@ func newHarness(t *testing.T, su setup) *harness {
 	if pwd == "" {
 		pwd = fake.HostPassword()
 	}
-	h.prov, err = token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: token.NewSecret(pwd)})
+	h.prov, err = token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: secret.New(pwd)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,11 +43,11 @@ type canaryTokens struct {
 
 func (c *canaryTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
-	return &token.Control{Token: token.NewSecret(canaryCtl), WSURL: c.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
+	return &token.Control{Token: secret.New(canaryCtl), WSURL: c.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
 }
 
 func (c *canaryTokens) WSToken(context.Context) (*token.WS, error) {
-	return &token.WS{Token: token.NewSecret(fmt.Sprintf("%s%d", canaryWS, c.n.Add(1))), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New(fmt.Sprintf("%s%d", canaryWS, c.n.Add(1))), ObtainedAt: time.Now()}, nil
 }
 
 func (c *canaryTokens) Invalidate(*token.Control) {}
@@ -469,4 +470,32 @@ func TestQueueIsBoundedByBytes(t *testing.T) {
 		t.Errorf("%d bytes wait for the handler, bound 1 MiB + one push", st.QueueBytes)
 	}
 	t.Logf("stuck handler, 40 × 256 KiB pushes: %d bytes held, %d dropped", st.QueueBytes, st.Dropped)
+}
+
+// TestSessionRendersNoSecret: a Session printed with any verb, as JSON or
+// through slog, shows none of its token source's secrets.
+func TestSessionRendersNoSecret(t *testing.T) {
+	c, err := token.New(token.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New("CANARYPW-55aa")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := connector.New(connector.Config{ConferenceID: "986112045", Tokens: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("session", "s", sess)
+	texts := []string{logs.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		texts = append(texts, fmt.Sprintf(verb, sess), fmt.Sprintf(verb, struct{ S *connector.Session }{sess}))
+	}
+	for _, text := range texts {
+		if strings.Contains(text, "CANARYPW") {
+			t.Errorf("the password leaked: %s", text)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -42,11 +43,11 @@ type link struct {
 	// copy made before the dial: the supervisor's fields are its own.
 	ann announcement
 
-	out      chan outFrame               // to the writer
-	subReply chan *events.SubscribeReply // capacity 1
-	stop     chan struct{}               // closed by shutdown: writer exits
-	readDone chan struct{}               // closed by the reader on exit
-	wrDone   chan struct{}               // closed by the writer on exit
+	out      chan outFrame             // to the writer
+	subReply chan *wire.SubscribeReply // capacity 1
+	stop     chan struct{}             // closed by shutdown: writer exits
+	readDone chan struct{}             // closed by the reader on exit
+	wrDone   chan struct{}             // closed by the writer on exit
 
 	// lastRecv is the clock time, unix ns, when message data last
 	// arrived. Only data counts as life: WebSocket pings, pongs and empty
@@ -91,7 +92,7 @@ func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announc
 	l := &link{
 		env: env, conn: conn, ctl: ctl, ann: ann,
 		out:      make(chan outFrame, 4),
-		subReply: make(chan *events.SubscribeReply, 1),
+		subReply: make(chan *wire.SubscribeReply, 1),
 		stop:     make(chan struct{}),
 		readDone: make(chan struct{}),
 		wrDone:   make(chan struct{}),
@@ -176,17 +177,17 @@ func (l *link) handle(mt int, data []byte, replied *bool) bool {
 		env.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
 		return true
 	}
-	f, err := events.Decode(data)
+	f, err := decodeFrame(data)
 	if err != nil {
 		env.c.malformed.Add(1)
 		env.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.String("err", env.clean(err.Error())))
 		return true
 	}
 	switch f := f.(type) {
-	case *events.HeartBeat:
+	case *wire.HeartBeat:
 		l.echoes.Add(1)
 		env.c.heartbeatsEcho.Add(1)
-	case *events.SubscribeReply:
+	case *wire.SubscribeReply:
 		// Only the first reply decides; later ones are ignored.
 		if !*replied {
 			*replied = true
@@ -210,12 +211,37 @@ func (l *link) handle(mt int, data []byte, replied *bool) bool {
 // phase is counted and announced before it is handed to the waiting
 // attempt, so that a handler seeing Subscribed (or any push after it)
 // never reads Stats that lag behind.
-func (l *link) accept(r *events.SubscribeReply) {
+func (l *link) accept(r *wire.SubscribeReply) {
 	if r.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
 		l.env.c.subscribes.Add(1)
 		l.env.deliver(l.ann.event(l.env.cfg.Clock.Now()), true)
 	}
 	l.subReply <- r // capacity 1, the only send
+}
+
+// decodeFrame decodes a server frame: a push, or the Subscribe reply or
+// HeartBeat echo, which events.Decode leaves to the connector (with one
+// scan for the action, Decode's).
+func decodeFrame(data []byte) (any, error) {
+	p, err := events.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Action {
+	case wire.ActionHeartBeat:
+		return frameOf(wire.DecodeHeartBeat(data))
+	case wire.ActionSubscribe:
+		return frameOf(wire.DecodeSubscribeReply(data))
+	}
+	return p, nil
+}
+
+// frameOf returns f, or a nil interface (not a typed nil) with err.
+func frameOf[F any](f *F, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // progressReader records the time whenever message data arrives.
@@ -313,7 +339,7 @@ func (l *link) beat(now time.Time, t clock.Timer, sent *int64) error {
 	t.Reset(cfg.HeartbeatInterval)
 	*sent++
 	l.env.c.heartbeatsSent.Add(1)
-	return l.send(websocket.TextMessage, events.EncodeHeartBeat(events.Sequence(cfg.Clock.Now())))
+	return l.send(websocket.TextMessage, wire.EncodeHeartBeat(wire.Sequence(cfg.Clock.Now())))
 }
 
 // checkSilence fails the link when no data arrived for ReadTimeout, and

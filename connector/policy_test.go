@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestConferenceMustMatchTheTokenSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: token.NewSecret("604117")})
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: "986112045", Password: secret.New("604117")})
 	if err != nil {
 		t.Fatal(err)
 	}

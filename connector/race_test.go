@@ -3,6 +3,7 @@ package connector_test
 import (
 	"context"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -26,11 +27,11 @@ type racyTokens struct {
 
 func (r *racyTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
-	return &token.Control{Token: token.NewSecret("ctl"), WSURL: r.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
+	return &token.Control{Token: secret.New("ctl"), WSURL: r.wsURL, ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now}, nil
 }
 
 func (r *racyTokens) WSToken(context.Context) (*token.WS, error) {
-	return &token.WS{Token: token.NewSecret(fmt.Sprint("ws-", r.n.Add(1))), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New(fmt.Sprint("ws-", r.n.Add(1))), ObtainedAt: time.Now()}, nil
 }
 
 func (r *racyTokens) Invalidate(*token.Control) {}

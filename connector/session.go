@@ -12,6 +12,7 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/internal/scrub"
+	"github.com/confwatch/confwatch/internal/wire"
 )
 
 // drainTimeout bounds how long Run waits for the handler to finish the
@@ -136,7 +137,7 @@ func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleCont
 		return ErrNotSubscribed
 	}
 	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
-	data, err := events.EncodeSubtitleControl(events.Sequence(s.cfg.Clock.Now()), c)
+	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl(c))
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}
@@ -263,4 +264,17 @@ func (s *Session) keepAlive(ctx context.Context) time.Duration {
 		next = min(keepAliveRetry, max(c.ExpiresAt.Sub(now)/3, 100*time.Millisecond))
 	}
 	return next
+}
+
+// Format prints the Session as connector.Session(conference <id>) for
+// every verb. Without it fmt would walk the struct and print the secrets
+// of its token source (fmt cannot call a Secret's own Format through an
+// unexported field).
+func (s *Session) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "connector.Session(conference %s)", s.cfg.ConferenceID)
+}
+
+// LogValue implements slog.LogValuer, for the same reason as Format.
+func (s *Session) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("conference", s.cfg.ConferenceID))
 }

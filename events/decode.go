@@ -1,13 +1,6 @@
 package events
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-	"unicode/utf8"
-)
+import "github.com/confwatch/confwatch/internal/wire"
 
 // ErrMalformed is wrapped by every error Decode returns: the frame is not a
 // JSON object, has no action, or a known action's payload has a shape that
@@ -15,19 +8,17 @@ import (
 //
 // The wrapping errors name the action and, where known, the field, but
 // never carry payload values (which may include passwords or names).
-var ErrMalformed = errors.New("events: malformed frame")
+var ErrMalformed = wire.ErrMalformed
 
-// maxExcerpt caps any piece of a frame quoted in an error.
-const maxExcerpt = 64
-
-// Decode decodes one server text frame into a *Push, a *SubscribeReply or a
-// *HeartBeat.
+// Decode decodes one server push.
 //
 // Pushes of the actions listed by KnownActions get their typed payload
 // (Push.Payload holds *ParticipantsNotify for "ParticipantsNotify", and so
 // on); any other action is not an error: it yields a *Push with a nil
-// Payload, whose Raw still holds the frame. The frame "Subscribe" yields a
-// *SubscribeReply and "HeartBeat" a *HeartBeat.
+// Payload, whose Raw still holds the frame. The server's answer to
+// Subscribe and its HeartBeat echo are not pushes: Decode returns them as a
+// *Push with only Action and Raw set, neither decoded nor validated, for
+// the connector, which reads them itself and never delivers them.
 //
 // Decode is lenient about the vendor's documented inconsistencies: numbers
 // sent as strings and strings sent as numbers, ms timestamps as strings,
@@ -35,7 +26,7 @@ const maxExcerpt = 64
 // groupId/groupID, data/interpreterGroups), a missing SpeakerChangeNotify
 // data (nobody speaking), and unknown fields. A missing or null payload
 // decodes as an empty payload (nil slices). Keys with surrounding spaces
-// ("returnDesc ", "msgs ") are trimmed in every known frame except
+// ("returnDesc ", "msgs ") are trimmed in every known push except
 // ParticipantsNotify, WaitingListNotify and SpeakerChangeNotify, the
 // high-rate pushes, whose pinfoMap keys are kept exactly as sent.
 //
@@ -44,240 +35,170 @@ const maxExcerpt = 64
 // the next read) while the returned Push is in use.
 //
 // Decode is safe for concurrent use. Errors wrap ErrMalformed.
-func Decode(frame []byte) (Frame, error) { return decode(frame, true) }
+func Decode(frame []byte) (*Push, error) { return decode(frame, true) }
 
-// decode is Decode; fast false skips the fast path (decode_fast.go), which
-// the tests use as the reference.
-func decode(frame []byte, fast bool) (Frame, error) {
-	action, st := findAction(frame)
-	if st != scanOK {
-		return nil, scanError(frame, st)
+// decode is Decode; fast false skips the fast paths (decode_fast.go),
+// which the tests use as the reference.
+func decode(frame []byte, fast bool) (*Push, error) {
+	lit, st := wire.FindAction(frame)
+	if st != wire.OK {
+		return nil, wire.ScanError(frame, st)
 	}
-	switch action {
-	case ActionParticipants, ActionWaitingList:
-		var env wireEnvelope
-		if fast {
-			if list, ok := fastParticipants(frame, &env); ok {
-				if action == ActionWaitingList {
-					return waitingPush(env.envelope(action), frame, list), nil
-				}
-				p, pl := newPush[ParticipantsNotify](env.envelope(action), frame)
-				pl.Participants = list
-				return p, nil
-			}
+	// The usual spelling of a known action is found without allocating;
+	// any other is unquoted first (it may be a known one, escaped).
+	d := decoders[string(lit[1:len(lit)-1])]
+	if d == nil {
+		action, st := wire.ActionName(lit)
+		if st != wire.OK {
+			return nil, wire.ScanError(frame, st)
 		}
-		var w wireParticipants
-		if err := unmarshal(action, frame, &w); err != nil {
-			return nil, err
+		if d = decoders[action]; d == nil {
+			return decodeUnknown(action, frame)
 		}
-		if action == ActionWaitingList {
-			return &Push{Envelope: w.envelope(action), Payload: w.toWaitingList(), Raw: frame}, nil
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.toParticipants(), Raw: frame}, nil
-	case ActionSpeakerChange:
-		if fast {
-			var env wireEnvelope
-			if list, ok := fastSpeakers(frame, &env); ok {
-				p, pl := newPush[SpeakerChangeNotify](env.envelope(action), frame)
-				pl.Speakers = list
-				return p, nil
-			}
-		}
-		var w wireSpeakers
-		if err := unmarshal(action, frame, &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-
-	// The remaining shapes are small and infrequent; their keys are
-	// trimmed of surrounding spaces first (the vendor's samples show
-	// "returnDesc ", "msgs ", "isFinal " ...). The hot paths above and the
-	// pinfoMap-carrying WaitingListNotify are left alone: pinfoMap keys are
-	// kept exactly as sent.
-	case ActionConfBasicInfo:
-		var w wireConfBasic
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionConfDynamicInfo:
-		var w wireConfDynamic
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionAttendees:
-		var w wireAttendees
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionNetCondition:
-		var w wireNetConditions
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionInviteResult:
-		var w wireInviteResults
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionRealTimeSubtitle:
-		var w wireSubtitle
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-	case ActionInterpreterGroup:
-		var w wireInterpreterGroups
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &Push{Envelope: w.envelope(action), Payload: w.payload(), Raw: frame}, nil
-
-	case ActionSubscribe:
-		var w wireSubscribeReply
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		if w.Data == nil {
-			return nil, fmt.Errorf("%w: Subscribe reply: no data", ErrMalformed)
-		}
-		if w.Data.ReturnCode == nil {
-			return nil, fmt.Errorf("%w: Subscribe reply: no data.returnCode", ErrMalformed)
-		}
-		return &SubscribeReply{
-			Sequence:   string(w.Sequence),
-			ReturnCode: int(*w.Data.ReturnCode),
-			ReturnDesc: string(w.Data.ReturnDesc),
-		}, nil
-	case ActionHeartBeat:
-		var w wireHeartBeat
-		if err := unmarshal(action, trimKeys(frame), &w); err != nil {
-			return nil, err
-		}
-		return &HeartBeat{Sequence: string(w.Sequence)}, nil
 	}
+	if fast && d.fast != nil {
+		if p, ok := d.fast(d.action, frame); ok {
+			return p, nil
+		}
+	}
+	return d.slow(d.action, frame)
+}
 
-	// An action this package does not know: keep the envelope and Raw.
-	var w wireEnvelope
-	if err := unmarshal(action, frame, &w); err != nil {
+// A decoder decodes the frames of one known action.
+type decoder struct {
+	action string
+	// slow decodes with encoding/json into the action's wire struct
+	// (decode_shapes.go); it is the reference and the source of every
+	// error.
+	slow func(action string, frame []byte) (*Push, error)
+	// fast, when set, is tried first; ok false hands the frame to slow.
+	fast func(action string, frame []byte) (p *Push, ok bool)
+}
+
+// decoderList is the table of known actions, in KnownActions' order. The
+// high-rate pushes keep their keys as sent and have a fast path; the rest
+// have stray spaces trimmed from their keys (the vendor's samples show
+// "returnDesc ", "msgs ", "isFinal " ...).
+var decoderList = [...]decoder{
+	shape[wireConfBasic, *ConfBasicInfoNotify](keysTrimmed),
+	shape[wireConfDynamic, *ConfDynamicInfoNotify](keysTrimmed),
+	shape[wireParticipants, *ParticipantsNotify](keysAsSent).withFast(fastList[ParticipantsNotify](fastParticipants)),
+	shape[wireAttendees, *AttendeesNotify](keysTrimmed),
+	shape[wireSpeakers, *SpeakerChangeNotify](keysAsSent).withFast(fastList[SpeakerChangeNotify](fastSpeakers)),
+	shape[wireNetConditions, *NetConditionNotify](keysTrimmed),
+	shape[wireInviteResults, *InviteResultNotify](keysTrimmed),
+	shape[wireSubtitle, *RealTimeSubtitleNotify](keysTrimmed),
+	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify](fastParticipants)),
+	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
+}
+
+// controlDecoders pass the connector's own frames through undecoded, so
+// that its reader finds a frame's action with one scan, Decode's.
+var controlDecoders = [...]decoder{
+	{action: wire.ActionSubscribe, slow: actionOnly},
+	{action: wire.ActionHeartBeat, slow: actionOnly},
+}
+
+// decoders indexes decoderList and controlDecoders by action.
+var decoders = func() map[string]*decoder {
+	m := make(map[string]*decoder, len(decoderList)+len(controlDecoders))
+	for i := range decoderList {
+		m[decoderList[i].action] = &decoderList[i]
+	}
+	for i := range controlDecoders {
+		m[controlDecoders[i].action] = &controlDecoders[i]
+	}
+	return m
+}()
+
+func actionOnly(action string, frame []byte) (*Push, error) {
+	return &Push{Envelope: Envelope{Action: action}, Raw: frame}, nil
+}
+
+// KnownActions lists every push type this package decodes, in a stable
+// order. It is the default subscription.
+func KnownActions() []string {
+	out := make([]string, len(decoderList))
+	for i := range decoderList {
+		out[i] = decoderList[i].action
+	}
+	return out
+}
+
+// keyForm says whether a frame's keys are trimmed of surrounding spaces
+// before decoding.
+type keyForm bool
+
+const (
+	keysAsSent  keyForm = false
+	keysTrimmed keyForm = true
+)
+
+// wireShape is the pointer type of a wire struct W that embeds the
+// envelope and converts to payload P.
+type wireShape[W any, P Payload] interface {
+	*W
+	Head() *wire.Envelope
+	payload() P
+}
+
+// shape returns the decoder of the frames whose wire struct is W and whose
+// payload is P; P names the action.
+func shape[W any, P Payload, PW wireShape[W, P]](keys keyForm) decoder {
+	var zero P
+	return decoder{
+		action: zero.action(),
+		slow: func(action string, frame []byte) (*Push, error) {
+			b := frame
+			if keys == keysTrimmed {
+				b = wire.TrimKeys(frame)
+			}
+			var w W
+			if err := wire.Unmarshal(action, b, &w); err != nil {
+				return nil, err
+			}
+			pw := PW(&w)
+			return &Push{Envelope: envelope(action, pw.Head()), Payload: pw.payload(), Raw: frame}, nil
+		},
+	}
+}
+
+// withFast returns d with the fast path f.
+func (d decoder) withFast(f func(action string, frame []byte) (*Push, bool)) decoder {
+	d.fast = f
+	return d
+}
+
+// decodeUnknown keeps the envelope and Raw of an action this package does
+// not know.
+func decodeUnknown(action string, frame []byte) (*Push, error) {
+	var w wire.Envelope
+	if err := wire.Unmarshal("action "+wire.QuoteExcerpt(action), frame, &w); err != nil {
 		return nil, err
 	}
-	return &Push{Envelope: w.envelope(action), Raw: frame}, nil
+	return &Push{Envelope: envelope(action, &w), Raw: frame}, nil
+}
+
+func envelope(action string, w *wire.Envelope) Envelope {
+	return Envelope{
+		Action:     action,
+		Version:    int64(w.Version),
+		CreateTime: w.CreateTime.Time(),
+		MsgID:      string(w.MsgID),
+		Mode:       Mode(w.MsgMode),
+		ConfID:     string(w.ConfID),
+	}
 }
 
 // newPush allocates a Push and its payload together.
-func newPush[P any](env Envelope, raw []byte) (*Push, *P) {
+func newPush[P any, PP interface {
+	*P
+	Payload
+}](env Envelope, raw []byte) (*Push, *P) {
 	x := new(struct {
 		push    Push
 		payload P
 	})
-	x.push = Push{Envelope: env, Payload: &x.payload, Raw: raw}
+	x.push = Push{Envelope: env, Payload: PP(&x.payload), Raw: raw}
 	return &x.push, &x.payload
-}
-
-func waitingPush(env Envelope, raw []byte, list []Participant) *Push {
-	p, pl := newPush[WaitingListNotify](env, raw)
-	if list != nil {
-		pl.Members = make([]WaitingMember, len(list))
-		for i, e := range list {
-			pl.Members[i] = WaitingMember(e)
-		}
-	}
-	return p
-}
-
-// unmarshal decodes b into the wire struct v and turns any failure into an
-// ErrMalformed error that names the action and field but not the value.
-func unmarshal(action string, b []byte, v any) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	name := actionName(action)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: %s: invalid JSON at offset %d", ErrMalformed, name, se.Offset)
-	case errors.As(err, &te):
-		got := te.Value
-		if i := strings.IndexByte(got, ' '); i >= 0 {
-			got = got[:i] // "number 1e999" → "number": no values
-		}
-		// The path is built from the wire structs' tags (never from map
-		// keys); drop the embedded envelope's Go name.
-		field := strings.ReplaceAll(te.Field, "wireEnvelope.", "")
-		if field == "" {
-			return fmt.Errorf("%w: %s: cannot use JSON %s", ErrMalformed, name, got)
-		}
-		return fmt.Errorf("%w: %s: field %s: cannot use JSON %s", ErrMalformed, name, excerpt(field), got)
-	}
-	return fmt.Errorf("%w: %s: invalid payload", ErrMalformed, name)
-}
-
-// actionName renders an action for an error: a known action as is, any
-// other quoted and cut to maxExcerpt bytes (it comes off the wire).
-func actionName(action string) string {
-	switch action {
-	case ActionConfBasicInfo, ActionConfDynamicInfo, ActionParticipants,
-		ActionAttendees, ActionSpeakerChange, ActionNetCondition,
-		ActionInviteResult, ActionRealTimeSubtitle, ActionWaitingList,
-		ActionInterpreterGroup, ActionSubscribe, ActionHeartBeat:
-		return action
-	}
-	return "action " + quoteExcerpt(action)
-}
-
-// quoteExcerpt quotes s, cut so that the quoted form with its "…" fits in
-// maxExcerpt bytes.
-func quoteExcerpt(s string) string {
-	q := strconv.Quote(s)
-	if len(q) <= maxExcerpt {
-		return q
-	}
-	s = excerptCut(s)
-	for {
-		q = strconv.Quote(s)
-		if len(q)+len("…") <= maxExcerpt || s == "" {
-			return q + "…"
-		}
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
-	}
-}
-
-// excerpt cuts s to at most maxExcerpt bytes, "…" included.
-func excerpt(s string) string {
-	if len(s) <= maxExcerpt {
-		return s
-	}
-	return excerptCut(s) + "…"
-}
-
-// excerptCut cuts s on a rune boundary so that it and a "…" fit in
-// maxExcerpt bytes.
-func excerptCut(s string) string {
-	n := maxExcerpt - len("…")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// scanError explains why findAction found no action.
-func scanError(frame []byte, st int) error {
-	switch {
-	case st == scanNotObject && json.Valid(frame):
-		return fmt.Errorf("%w: not a JSON object", ErrMalformed)
-	case st == scanNoAction && json.Valid(frame):
-		return fmt.Errorf("%w: no action", ErrMalformed)
-	}
-	return fmt.Errorf("%w: not JSON", ErrMalformed)
 }

@@ -1,19 +1,45 @@
-// Package events holds the wire types of Huawei Cloud Meeting's
-// meeting-control WebSocket push channel, the decoder for the frames the
-// server sends and the encoders for the frames a client sends.
+// Package events holds the typed pushes of Huawei Cloud Meeting's
+// meeting-control WebSocket channel, the ordered stream of events a
+// session delivers (pushes plus lifecycle), and Mux, which fans that
+// stream out to per-action handlers.
 //
-// # Server frames
+//	mux := events.NewMux(events.MuxConfig{})
+//	defer mux.Close(ctx)
+//	events.On(mux, func(ctx context.Context, p *events.Push, n *events.ParticipantsNotify) {
+//		for _, e := range n.Participants { /* e.PID, e.Info.HandRaised() … */ }
+//	}, events.HandlerOptions{Name: "hands"})
+//	// Give mux to a connector.Session as its handler: the session calls
+//	// mux.HandleEvent for every event, in order.
 //
-// Decode turns one text frame into a Frame:
+// # What is where
 //
-//   - *Push for every "...Notify" push: an Envelope (action, version,
-//     createTime, msgID, msgMode, confID), the typed Payload (a pointer to
-//     the payload.go struct named after the action, e.g.
-//     *ParticipantsNotify), and Raw, the frame itself. Actions this package
-//     does not know decode to a *Push with a nil Payload rather than an
-//     error, so a client can log and skip them.
-//   - *SubscribeReply for the answer to Subscribe.
-//   - *HeartBeat for the echo of a client HeartBeat.
+//   - event.go: Event, the stream's items: *Push, and the lifecycle events
+//     *Subscribed, *Disconnected and *Resubscribed; Push and its Envelope;
+//     Handler.
+//   - payload.go, pinfo.go: Payload, the closed set of typed payloads, one
+//     struct per push action (*ParticipantsNotify for
+//     "ParticipantsNotify", ...), and PInfo, a participant's pinfoMap with
+//     typed accessors.
+//   - decode.go: Decode, one table entry per known action;
+//     decode_shapes.go: the wire struct of each action and its conversion
+//     to the payload; decode_fast.go: the fast path of the high-rate
+//     pushes. The byte-level detail (lenient scalars, scanners, the fast
+//     parser, sanitized errors) is in internal/wire, shared with the
+//     connector, which also finds there the Subscribe reply, the HeartBeat
+//     echo and the encoders of the frames a client sends.
+//   - mux.go: Mux, Handle, HandleAll, On; mux_registration.go: one
+//     registration's goroutine and overflow policy; mux_queue.go: its
+//     bounded queue.
+//   - subtitle.go: SubtitleControl, what connector's SendSubtitleControl
+//     sends.
+//
+// # Pushes
+//
+// Decode turns one server text frame into a *Push: the Envelope (action,
+// version, createTime, msgID, msgMode, confID), the typed Payload and Raw,
+// the frame itself. Actions this package does not know decode to a *Push
+// with a nil Payload rather than an error, so a client can log and skip
+// them.
 //
 // Full snapshots (Mode ModeFull) carry a ms-timestamp Version; deltas
 // (ModeDelta) carry a per-type counter. A ParticipantsNotify or
@@ -25,25 +51,27 @@
 // (numbers as strings and back, ms timestamps as strings, errorCode or
 // resultCode, orgId or orgID, groupId or groupID, the interpreter groups
 // under data or interpreterGroups, keys with stray spaces such as
-// "returnDesc ", a SpeakerChangeNotify without data meaning nobody speaks)
-// and ignores unknown fields. PInfo.LoginType reads the three spellings of
-// the login-type key. Anything else that does not fit a known action's shape
-// is an error wrapping ErrMalformed; such errors never quote payload values.
+// "msgs ", a SpeakerChangeNotify without data meaning nobody speaks) and
+// ignores unknown fields. PInfo.LoginType reads the three spellings of the
+// login-type key. Anything else that does not fit a known action's shape
+// is an error wrapping ErrMalformed; such errors never quote payload
+// values.
 //
-// Decode keeps no reference to anything but the frame itself (Push.Raw), and
-// does not copy it: the caller must not modify the frame afterwards.
+// Decode keeps no reference to anything but the frame itself (Push.Raw),
+// and does not copy it: the caller must not modify the frame afterwards.
+// Every secret in a payload is a secret.Secret, which never prints.
 //
-// # Client frames
+// # Concurrency
 //
-// EncodeSubscribe, EncodeHeartBeat and EncodeSubtitleControl build the
-// frames a client sends; Sequence makes their zero-padded ms sequence
-// strings. Subscribe and ConfControl carry the meeting-control token in
-// clear, as the server needs it; those frames are wire bytes only. Every
-// secret elsewhere in this package is a token.Secret, which never prints.
+// Decode is safe for concurrent use. A decoded Push is immutable and may be
+// shared by any number of handlers, which must not modify it. Every Mux
+// method is safe for concurrent use; each registration's handler runs on
+// its own goroutine, one event at a time, in the order HandleEvent
+// received them.
 //
-// # Dispatch and state
+// # Left to the caller
 //
-// A Mux (see NewMux) is a Handler that dispatches a session's events to
-// per-action handlers, each behind its own queue, and package
-// events/meeting folds the push stream into a live picture of the meeting.
+// This package neither connects nor keeps state: connector keeps a session
+// subscribed and feeds a Handler, and package events/meeting folds the
+// pushes into a live picture of the meeting, repairing it after gaps.
 package events

@@ -46,10 +46,6 @@ type Envelope struct {
 	ConfID string
 }
 
-// Frame is one decoded server frame: a *Push, a *SubscribeReply or a
-// *HeartBeat. Decode returns it.
-type Frame interface{ frame() }
-
 // Push is one server push (any "...Notify" action).
 //
 // A Push is immutable once decoded and may be shared between goroutines
@@ -59,29 +55,10 @@ type Push struct {
 	// Payload is the typed payload, a pointer to the struct named after the
 	// action (*ParticipantsNotify for "ParticipantsNotify", ...), or nil for
 	// an action this package does not know; Raw still holds such a frame.
-	Payload any
+	Payload Payload
 	// Raw is the whole frame exactly as received.
 	Raw []byte
 }
-
-// SubscribeReply is the server's answer to Subscribe.
-type SubscribeReply struct {
-	Sequence   string
-	ReturnCode int
-	ReturnDesc string
-}
-
-// OK reports whether the subscription was accepted.
-func (r *SubscribeReply) OK() bool { return r.ReturnCode == 0 }
-
-// HeartBeat is the server's echo of a client HeartBeat.
-type HeartBeat struct {
-	Sequence string
-}
-
-func (*Push) frame()           {}
-func (*SubscribeReply) frame() {}
-func (*HeartBeat) frame()      {}
 
 // Event is one item of the ordered stream a session delivers to its
 // handler: a *Push, or a lifecycle event (*Subscribed, *Disconnected,

@@ -12,9 +12,11 @@ import (
 )
 
 // FuzzDecode checks that Decode never panics, that its errors wrap
-// ErrMalformed, and that every frame it accepts round-trips: re-encoding
-// the decoded known fields canonically and decoding that again gives the
-// same value.
+// ErrMalformed, that the fast paths agree with the encoding/json reference,
+// and that every frame it accepts round-trips: re-encoding the decoded
+// known fields canonically and decoding that again gives the same value.
+// Its corpus is testdata/fuzz/FuzzDecode; internal/wire's FuzzControl
+// covers the Subscribe reply and HeartBeat echo.
 func FuzzDecode(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -56,7 +58,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if p, ok := fr.(*Push); ok && &p.Raw[0] != &frame[0] {
+		if &fr.Raw[0] != &frame[0] {
 			t.Fatal("Push.Raw is not the frame")
 		}
 		checkRoundTrip(t, fr)
@@ -95,7 +97,7 @@ var variantSeeds = []string{
 // checkRoundTrip re-encodes fr canonically, decodes the result and
 // compares. Push.Raw is left out of the comparison (it is the frame);
 // secrets compare by value because canonical re-encodes them with Reveal.
-func checkRoundTrip(t *testing.T, fr Frame) {
+func checkRoundTrip(t *testing.T, fr *Push) {
 	t.Helper()
 	b, err := canonicalJSON(fr)
 	if err != nil {
@@ -111,21 +113,18 @@ func checkRoundTrip(t *testing.T, fr Frame) {
 	}
 }
 
-func withoutRaw(fr Frame) Frame {
-	if p, ok := fr.(*Push); ok {
-		c := *p
-		c.Raw = nil
-		return &c
-	}
-	return fr
+func withoutRaw(p *Push) *Push {
+	c := *p
+	c.Raw = nil
+	return &c
 }
 
 // describe renders a frame for a failure message, payload included.
-func describe(fr Frame) string {
-	if p, ok := fr.(*Push); ok {
-		return fmt.Sprintf("%+v payload=%+v", p.Envelope, p.Payload)
+func describe(p *Push) string {
+	if p == nil {
+		return "<nil>"
 	}
-	return fmt.Sprintf("%+v", fr)
+	return fmt.Sprintf("%+v payload=%+v", p.Envelope, p.Payload)
 }
 
 // ms renders a time as the wire's epoch ms (0 for the zero time).
@@ -136,147 +135,136 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// canonicalJSON encodes the known fields of a decoded frame in the
+// canonicalJSON encodes the known fields of a decoded push in the
 // documented wire form (the table's types, the samples' key spellings).
-func canonicalJSON(fr Frame) ([]byte, error) {
+func canonicalJSON(f *Push) ([]byte, error) {
 	type obj = map[string]any
-	switch f := fr.(type) {
-	case *SubscribeReply:
-		return json.Marshal(obj{
-			"action": ActionSubscribe, "sequence": f.Sequence,
-			"data": obj{"returnCode": f.ReturnCode, "returnDesc": f.ReturnDesc},
-		})
-	case *HeartBeat:
-		return json.Marshal(obj{"action": ActionHeartBeat, "sequence": f.Sequence})
-	case *Push:
-		m := obj{
-			"action":     f.Action,
-			"version":    f.Version,
-			"createTime": ms(f.CreateTime),
-			"msgID":      f.MsgID,
-			"msgMode":    int(f.Mode),
-			"confID":     f.ConfID,
-		}
-		switch p := f.Payload.(type) {
-		case nil:
-		case *ParticipantsNotify:
-			m["data"] = canonSlice(p.Participants, func(x Participant) any {
-				return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
-			})
-		case *WaitingListNotify:
-			m["data"] = canonSlice(p.Members, func(x WaitingMember) any {
-				return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
-			})
-		case *SpeakerChangeNotify:
-			m["data"] = canonSlice(p.Speakers, func(x Speaker) any {
-				return obj{"pid": x.PID, "name": x.Name, "speakingVolume": x.SpeakingVolume}
-			})
-		case *ConfBasicInfoNotify:
-			m["displayID"] = p.DisplayID
-			m["title"] = p.Title
-			m["startTime"] = fmt.Sprint(ms(p.StartTime))
-			m["pwds"] = canonSlice(p.Passwords, func(x ConfPassword) any {
-				return obj{"role": x.Role, "pwd": x.Pwd.Reveal()}
-			})
-			m["recType"] = p.RecType
-			m["media"] = p.Media
-			m["owner"] = p.Owner
-			m["ownerID"] = p.OwnerID
-			m["userType"] = p.UserType
-			m["supportWatermark"] = p.SupportWatermark
-			m["scheduledStartTime"] = fmt.Sprint(ms(p.ScheduledStartTime))
-			m["guestJoinUri"] = p.GuestJoinURI
-			m["callInRestriction"] = p.CallInRestriction
-			m["confMode"] = p.ConfMode
-			m["realTimeSubtitle"] = p.RealTimeSubtitle
-			m["orgID"] = p.OrgID
-			m["supportWaitingRoom"] = p.SupportWaitingRoom
-			m["webinar"] = p.Webinar
-		case *ConfDynamicInfoNotify:
-			m["endTime"] = fmt.Sprint(ms(p.EndTime))
-			m["mode"] = p.Mode
-			m["state"] = p.State
-			m["vas"] = p.VAS
-			m["lock"] = p.Lock
-			m["mute"] = p.Mute
-			m["lockSharing"] = p.LockSharing
-			m["canUnmute"] = p.CanUnmute
-			m["chairView"] = p.ChairView
-			m["picNum"] = fmt.Sprint(p.PicNum) // a string, as the table says
-			m["partViewNum"] = p.PartViewNum
-			m["maxPartViewNum"] = p.MaxPartViewNum
-			m["recState"] = p.RecState
-			if p.MultiPic != nil {
-				m["multiPic"] = obj{
-					"picNum": p.MultiPic.PicNum,
-					"period": p.MultiPic.Period,
-					"picInfos": canonSlice(p.MultiPic.PicInfos, func(x PicInfo) any {
-						return obj{"index": x.Index, "id": x.IDs, "share": x.Share}
-					}),
-				}
-			}
-			m["confIMGroupId"] = p.ConfIMGroupID
-			m["forbiddenChat"] = p.ForbiddenChat
-			m["recOccurred"] = p.RecOccurred
-			m["realTimeSubtitle"] = p.RealTimeSubtitle
-		case *AttendeesNotify:
-			m["data"] = canonSlice(p.Attendees, func(x Attendee) any {
-				return obj{
-					"userUUID": x.UserUUID, "participantID": x.ParticipantID, "mode": x.Mode,
-					"phone": x.Phone, "name": x.Name, "accountId": x.AccountID, "role": x.Role,
-					"email": x.Email, "sms": x.SMS, "isMute": x.IsMute, "isAutoInvite": x.IsAutoInvite,
-					"type": x.Type, "address": x.Address, "deptUUID": x.DeptUUID,
-					"deptName": x.DeptName, "orgId": x.OrgID, "thirdAccount": x.ThirdAccount,
-				}
-			})
-		case *NetConditionNotify:
-			m["data"] = canonSlice(p.Conditions, func(x NetCondition) any {
-				return obj{
-					"participantID": x.ParticipantID, "mode": x.Mode, "netInfo": x.NetInfo,
-					"delay": x.Delay, "jitter": x.Jitter, "outJitter": x.OutJitter,
-					"audioCodecType": x.AudioCodecType, "videoCodecType": x.VideoCodecType,
-					"fluxIn": x.FluxIn, "fluxOut": x.FluxOut, "lostPacketRate": x.LostPacketRate,
-					"audioOutLossPacketRate": x.AudioOutLossPacketRate, "bandwidth": x.Bandwidth,
-				}
-			})
-		case *InviteResultNotify:
-			m["data"] = canonSlice(p.Results, func(x InviteResult) any {
-				return obj{"callNumber": x.CallNumber, "resultCode": x.Code}
-			})
-		case *RealTimeSubtitleNotify:
-			m["version"] = fmt.Sprint(f.Version) // strings, as the page says
-			m["createTime"] = fmt.Sprint(ms(f.CreateTime))
-			m["data"] = obj{
-				"msgs": canonSlice(p.Msgs, func(x SubtitleMsg) any {
-					return obj{"subtitleLang": x.Lang, "translateText": x.Text, "id": x.ID}
-				}),
-				"isFinal":       p.IsFinal,
-				"timestamp":     ms(p.Timestamp),
-				"beginTime":     ms(p.BeginTime),
-				"endTime":       ms(p.EndTime),
-				"participantID": p.ParticipantID,
-			}
-		case *InterpreterGroupNotify:
-			m["data"] = canonSlice(p.Groups, func(x InterpreterGroup) any {
-				return obj{
-					"groupId": x.GroupID, "groupName": x.GroupName,
-					"firstLanguage": x.FirstLanguage, "secondLanguage": x.SecondLanguage,
-					"groupType": x.GroupType,
-					"interpreters": canonSlice(x.Interpreters, func(y Interpreter) any {
-						return obj{
-							"loginAccount": y.LoginAccount, "userID": y.UserID,
-							"callNumber": y.CallNumber, "name": y.Name,
-							"interpreterType": y.InterpreterType, "interpreterId": y.InterpreterID,
-						}
-					}),
-				}
-			})
-		default:
-			return nil, fmt.Errorf("unexpected payload %T", p)
-		}
-		return json.Marshal(m)
+	m := obj{
+		"action":     f.Action,
+		"version":    f.Version,
+		"createTime": ms(f.CreateTime),
+		"msgID":      f.MsgID,
+		"msgMode":    int(f.Mode),
+		"confID":     f.ConfID,
 	}
-	return nil, fmt.Errorf("unexpected frame %T", fr)
+	switch p := f.Payload.(type) {
+	case nil:
+	case *ParticipantsNotify:
+		m["data"] = canonSlice(p.Participants, func(x Participant) any {
+			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
+		})
+	case *WaitingListNotify:
+		m["data"] = canonSlice(p.Members, func(x Participant) any {
+			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
+		})
+	case *SpeakerChangeNotify:
+		m["data"] = canonSlice(p.Speakers, func(x Speaker) any {
+			return obj{"pid": x.PID, "name": x.Name, "speakingVolume": x.SpeakingVolume}
+		})
+	case *ConfBasicInfoNotify:
+		m["displayID"] = p.DisplayID
+		m["title"] = p.Title
+		m["startTime"] = fmt.Sprint(ms(p.StartTime))
+		m["pwds"] = canonSlice(p.Passwords, func(x ConfPassword) any {
+			return obj{"role": x.Role, "pwd": x.Pwd.Reveal()}
+		})
+		m["recType"] = p.RecType
+		m["media"] = p.Media
+		m["owner"] = p.Owner
+		m["ownerID"] = p.OwnerID
+		m["userType"] = p.UserType
+		m["supportWatermark"] = p.SupportWatermark
+		m["scheduledStartTime"] = fmt.Sprint(ms(p.ScheduledStartTime))
+		m["guestJoinUri"] = p.GuestJoinURI
+		m["callInRestriction"] = p.CallInRestriction
+		m["confMode"] = p.ConfMode
+		m["realTimeSubtitle"] = p.RealTimeSubtitle
+		m["orgID"] = p.OrgID
+		m["supportWaitingRoom"] = p.SupportWaitingRoom
+		m["webinar"] = p.Webinar
+	case *ConfDynamicInfoNotify:
+		m["endTime"] = fmt.Sprint(ms(p.EndTime))
+		m["mode"] = p.Mode
+		m["state"] = p.State
+		m["vas"] = p.VAS
+		m["lock"] = p.Lock
+		m["mute"] = p.Mute
+		m["lockSharing"] = p.LockSharing
+		m["canUnmute"] = p.CanUnmute
+		m["chairView"] = p.ChairView
+		m["picNum"] = fmt.Sprint(p.PicNum) // a string, as the table says
+		m["partViewNum"] = p.PartViewNum
+		m["maxPartViewNum"] = p.MaxPartViewNum
+		m["recState"] = p.RecState
+		if p.MultiPic != nil {
+			m["multiPic"] = obj{
+				"picNum": p.MultiPic.PicNum,
+				"period": p.MultiPic.Period,
+				"picInfos": canonSlice(p.MultiPic.PicInfos, func(x PicInfo) any {
+					return obj{"index": x.Index, "id": x.IDs, "share": x.Share}
+				}),
+			}
+		}
+		m["confIMGroupId"] = p.ConfIMGroupID
+		m["forbiddenChat"] = p.ForbiddenChat
+		m["recOccurred"] = p.RecOccurred
+		m["realTimeSubtitle"] = p.RealTimeSubtitle
+	case *AttendeesNotify:
+		m["data"] = canonSlice(p.Attendees, func(x Attendee) any {
+			return obj{
+				"userUUID": x.UserUUID, "participantID": x.ParticipantID, "mode": x.Mode,
+				"phone": x.Phone, "name": x.Name, "accountId": x.AccountID, "role": x.Role,
+				"email": x.Email, "sms": x.SMS, "isMute": x.IsMute, "isAutoInvite": x.IsAutoInvite,
+				"type": x.Type, "address": x.Address, "deptUUID": x.DeptUUID,
+				"deptName": x.DeptName, "orgId": x.OrgID, "thirdAccount": x.ThirdAccount,
+			}
+		})
+	case *NetConditionNotify:
+		m["data"] = canonSlice(p.Conditions, func(x NetCondition) any {
+			return obj{
+				"participantID": x.ParticipantID, "mode": x.Mode, "netInfo": x.NetInfo,
+				"delay": x.Delay, "jitter": x.Jitter, "outJitter": x.OutJitter,
+				"audioCodecType": x.AudioCodecType, "videoCodecType": x.VideoCodecType,
+				"fluxIn": x.FluxIn, "fluxOut": x.FluxOut, "lostPacketRate": x.LostPacketRate,
+				"audioOutLossPacketRate": x.AudioOutLossPacketRate, "bandwidth": x.Bandwidth,
+			}
+		})
+	case *InviteResultNotify:
+		m["data"] = canonSlice(p.Results, func(x InviteResult) any {
+			return obj{"callNumber": x.CallNumber, "resultCode": x.Code}
+		})
+	case *RealTimeSubtitleNotify:
+		m["version"] = fmt.Sprint(f.Version) // strings, as the page says
+		m["createTime"] = fmt.Sprint(ms(f.CreateTime))
+		m["data"] = obj{
+			"msgs": canonSlice(p.Msgs, func(x SubtitleMsg) any {
+				return obj{"subtitleLang": x.Lang, "translateText": x.Text, "id": x.ID}
+			}),
+			"isFinal":       p.IsFinal,
+			"timestamp":     ms(p.Timestamp),
+			"beginTime":     ms(p.BeginTime),
+			"endTime":       ms(p.EndTime),
+			"participantID": p.ParticipantID,
+		}
+	case *InterpreterGroupNotify:
+		m["data"] = canonSlice(p.Groups, func(x InterpreterGroup) any {
+			return obj{
+				"groupId": x.GroupID, "groupName": x.GroupName,
+				"firstLanguage": x.FirstLanguage, "secondLanguage": x.SecondLanguage,
+				"groupType": x.GroupType,
+				"interpreters": canonSlice(x.Interpreters, func(y Interpreter) any {
+					return obj{
+						"loginAccount": y.LoginAccount, "userID": y.UserID,
+						"callNumber": y.CallNumber, "name": y.Name,
+						"interpreterType": y.InterpreterType, "interpreterId": y.InterpreterID,
+					}
+				}),
+			}
+		})
+	default:
+		return nil, fmt.Errorf("unexpected payload %T", p)
+	}
+	return json.Marshal(m)
 }
 
 // canonSlice maps s, keeping nil as JSON null and empty as [] so that

@@ -12,15 +12,11 @@ import (
 // ParticipantsNotify payloads and no other push.
 func ExampleOn() {
 	mux := events.NewMux(events.MuxConfig{})
-	_, err := events.On(mux, func(_ context.Context, p *events.Push, n *events.ParticipantsNotify) {
+	events.On(mux, func(_ context.Context, p *events.Push, n *events.ParticipantsNotify) {
 		for _, part := range n.Participants {
 			fmt.Printf("conf %s: %s removed=%v\n", p.ConfID, part.PID, part.Removed())
 		}
 	}, events.HandlerOptions{Name: "roster"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 
 	// A session (the connector) calls HandleEvent for each event in order.
 	ctx := context.Background()

@@ -3,13 +3,34 @@ package events
 import (
 	"time"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // The payload types below decode from the vendor's frames (see Decode) and
 // marshal to JSON with the vendor's key spellings where the protocol
 // documents one; confwatch's CLI prints them so. Secrets marshal as
 // REDACTED, times as RFC 3339.
+
+// Payload is the typed payload of a Push: a pointer to one of the structs
+// below named after their action, *ConfBasicInfoNotify for
+// "ConfBasicInfoNotify" and so on. The set is closed (no type outside this
+// package implements Payload), so On and a type switch over a Payload see
+// every case at compile time.
+type Payload interface {
+	// action returns the push action the payload type is decoded from.
+	action() string
+}
+
+func (*ConfBasicInfoNotify) action() string    { return ActionConfBasicInfo }
+func (*ConfDynamicInfoNotify) action() string  { return ActionConfDynamicInfo }
+func (*ParticipantsNotify) action() string     { return ActionParticipants }
+func (*AttendeesNotify) action() string        { return ActionAttendees }
+func (*SpeakerChangeNotify) action() string    { return ActionSpeakerChange }
+func (*NetConditionNotify) action() string     { return ActionNetCondition }
+func (*InviteResultNotify) action() string     { return ActionInviteResult }
+func (*RealTimeSubtitleNotify) action() string { return ActionRealTimeSubtitle }
+func (*WaitingListNotify) action() string      { return ActionWaitingList }
+func (*InterpreterGroupNotify) action() string { return ActionInterpreterGroup }
 
 // Push action names, as sent in the envelope and in subscribeType.
 const (
@@ -23,21 +44,7 @@ const (
 	ActionRealTimeSubtitle = "RealTimeSubtitleNotify"
 	ActionWaitingList      = "WaitingListNotify"
 	ActionInterpreterGroup = "InterpreterGroupNotify"
-	ActionSubscribe        = "Subscribe"
-	ActionHeartBeat        = "HeartBeat"
-	ActionConfControl      = "ConfControl"
 )
-
-// KnownActions lists every push type this package decodes, in a stable
-// order. It is the default subscription.
-func KnownActions() []string {
-	return []string{
-		ActionConfBasicInfo, ActionConfDynamicInfo, ActionParticipants,
-		ActionAttendees, ActionSpeakerChange, ActionNetCondition,
-		ActionInviteResult, ActionRealTimeSubtitle, ActionWaitingList,
-		ActionInterpreterGroup,
-	}
-}
 
 // ConfBasicInfoNotify is the meeting's basic information. Always a full
 // snapshot. On the wire its fields sit at the top level of the frame.
@@ -65,8 +72,8 @@ type ConfBasicInfoNotify struct {
 // ConfPassword is one of the meeting's passwords. Pwd is a secret: the
 // vendor sends it in plain text, confwatch never prints it.
 type ConfPassword struct {
-	Role string       `json:"role"` // "chair" or "general"
-	Pwd  token.Secret `json:"pwd"`
+	Role string        `json:"role"` // "chair" or "general"
+	Pwd  secret.Secret `json:"pwd"`
 }
 
 // Meeting states of ConfDynamicInfoNotify.State.
@@ -238,16 +245,12 @@ type SubtitleMsg struct {
 	ID   string `json:"id"`
 }
 
-// WaitingListNotify lists waiting-room members or changes to them.
+// WaitingListNotify lists waiting-room members (full) or changes to them
+// (delta). A member has the shape of a participant: its pid, an entry Mode
+// (EntryRemove: the member left the waiting room) and its pinfoMap, which
+// in a delta holds only the keys that changed.
 type WaitingListNotify struct {
-	Members []WaitingMember `json:"members,omitempty"`
-}
-
-// WaitingMember is one waiting-room entry.
-type WaitingMember struct {
-	PID  string `json:"pid"`
-	Mode int    `json:"mode"`
-	Info PInfo  `json:"pinfoMap"`
+	Members []Participant `json:"members,omitempty"`
 }
 
 // InterpreterGroupNotify lists simultaneous-interpretation groups.

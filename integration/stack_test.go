@@ -12,6 +12,7 @@ import (
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -79,7 +80,7 @@ func newStack(t *testing.T, fcfg fakemeeting.Config, tune func(*connector.Config
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword())})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: fake.ConferenceID(), Password: secret.New(fake.HostPassword())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -26,7 +27,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	api := newFakeAPI(fc)
 	cfg := token.Config{Clock: fc, Logger: logger}
 	c, _ := newServer(t, api, cfg)
-	pc := token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword)}
+	pc := token.ProviderConfig{ConferenceID: testConf, Password: secret.New(testPassword)}
 	p, err := token.NewProvider(c, pc)
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +73,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 	keep(p.WSToken(ctx))
 	api.set(func(f *fakeAPI) { f.onLogin = echo; f.onWSToken = nil })
 	keep(p.Control(ctx))
-	keep(c.Login(ctx, testConf, token.NewSecret(testPassword)))
-	keep(c.KeepAlive(ctx, testConf, token.NewSecret("CANARYTOK-x"), token.NewSecret(testPassword)))
-	keep(c.WSToken(ctx, testConf, token.NewSecret("CANARYTOK-y")))
-	keep(c.Login(ctx, testConf, token.NewSecret("CANARY\nPW")))
+	keep(c.Login(ctx, testConf, secret.New(testPassword)))
+	keep(c.KeepAlive(ctx, testConf, secret.New("CANARYTOK-x"), secret.New(testPassword)))
+	keep(c.WSToken(ctx, testConf, secret.New("CANARYTOK-y")))
+	keep(c.Login(ctx, testConf, secret.New("CANARY\nPW")))
 
 	// A caller-given token without password, rejected.
-	given, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-given")})
+	given, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: testConf, ControlToken: secret.New("CANARYTOK-given")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if len(errs) < 7 {
 		t.Fatalf("only %d errors were produced; the test lost coverage", len(errs))
 	}
-	values = append(values, cfg, pc, p, given, token.NewSecret(testPassword),
+	values = append(values, cfg, pc, p, given, secret.New(testPassword),
 		&token.APIError{Op: "login", Status: 400, Code: "MMC.111072065", Message: "m"})
 	for _, e := range errs {
 		values = append(values, e)
@@ -97,6 +98,22 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 
+	auditValues(t, logger, values, errs)
+	out := logs.String()
+	if strings.Contains(out, "CANARY") {
+		t.Errorf("secret in logs: %s", out)
+	}
+	for _, want := range []string{"REDACTED", `"request_id":`, "keep-alive refused; logging in again", "level=DEBUG"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q; the test lost coverage", want)
+		}
+	}
+}
+
+// auditValues renders every value in every fmt verb, as JSON and through
+// the logger, and fails on any canary in what it renders or in errs.
+func auditValues(t *testing.T, logger *slog.Logger, values []any, errs []error) {
+	t.Helper()
 	check := func(where, s string) {
 		t.Helper()
 		if strings.Contains(s, "CANARY") {
@@ -114,12 +131,5 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	for _, e := range errs {
 		check("error", e.Error())
-	}
-	out := logs.String()
-	check("logs", out)
-	for _, want := range []string{"REDACTED", `"request_id":`, "keep-alive refused; logging in again", "level=DEBUG"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("logs lack %q; the test lost coverage", want)
-		}
 	}
 }

@@ -1,12 +1,14 @@
 package token
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"log/slog"
 	"net/http"
@@ -175,13 +177,17 @@ func (requestTimeout) Error() string        { return "request timed out" }
 func (requestTimeout) Timeout() bool        { return true }
 func (requestTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
 
-// request is one GET to the API.
+// request is one call to the API: a GET unless method says otherwise.
 type request struct {
 	op           string // "login", "keep-alive", "ws token": names the call in errors and logs
+	method       string // "" = GET
 	path         string
 	conferenceID string
-	header       map[string]string // plain headers
-	secret       map[string]Secret // headers carrying secrets; also redacted from answers
+	query        url.Values               // besides conferenceID
+	body         []byte                   // JSON; nil = none
+	header       map[string]string        // plain headers
+	secret       map[string]secret.Secret // headers carrying secrets; also redacted from answers
+	scrub        []secret.Secret          // not sent, but redacted from answers too
 }
 
 // response is a 2xx answer.
@@ -193,11 +199,11 @@ type response struct {
 
 // do sends r and returns its 2xx body, or an error wrapped once with
 // "token: <op>:". Non-2xx answers become *APIError.
-func (c *Client) do(ctx context.Context, r request) (*response, error) {
-	if strings.TrimSpace(r.conferenceID) == "" {
-		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
-	}
-	secrets := make([]Secret, 0, len(r.secret))
+// remember checks r's secrets, adds them to those scrubbed from every
+// answer (the password for good), and returns all that r's answer must be
+// scrubbed of.
+func (c *Client) remember(r request) ([]secret.Secret, error) {
+	secrets := make([]secret.Secret, 0, len(r.secret)+len(r.scrub))
 	for name, s := range r.secret {
 		if strings.ContainsFunc(s.Reveal(), isCTL) {
 			return nil, fmt.Errorf("token: %s: %s value contains control characters", r.op, name)
@@ -209,14 +215,26 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			c.secrets.Add(s.Reveal())
 		}
 	}
+	return append(secrets, r.scrub...), nil
+}
 
-	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
-	defer cancel()
+// newRequest builds r's HTTP request: URL with the conference ID and r's
+// query, body, and headers, secrets included.
+func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
 	u.RawPath = ""
-	u.RawQuery = url.Values{"conferenceID": {r.conferenceID}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	q := url.Values{}
+	for k, v := range r.query {
+		q[k] = v
+	}
+	q.Set("conferenceID", r.conferenceID)
+	u.RawQuery = q.Encode()
+	var reqBody io.Reader
+	if r.body != nil {
+		reqBody = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cmp.Or(r.method, http.MethodGet), u.String(), reqBody)
 	if err != nil {
 		return nil, fmt.Errorf("token: %s: %w", r.op, err)
 	}
@@ -227,6 +245,23 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	}
 	for k, v := range r.secret {
 		req.Header.Set(k, v.Reveal())
+	}
+	return req, nil
+}
+
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	if strings.TrimSpace(r.conferenceID) == "" {
+		return nil, fmt.Errorf("token: %s: empty conference id", r.op)
+	}
+	secrets, err := c.remember(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
+	defer cancel()
+	req, err := c.newRequest(ctx, r)
+	if err != nil {
+		return nil, err
 	}
 
 	sentAt, wall := c.clock.Now(), time.Now()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -80,7 +81,7 @@ func TestLoginRequestShape(t *testing.T) {
 	t.Cleanup(c.CloseIdleConnections)
 
 	id := "98 61&x=1"
-	if _, err := c.Login(testCtx(t), id, token.NewSecret(testPassword)); err != nil {
+	if _, err := c.Login(testCtx(t), id, secret.New(testPassword)); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -116,11 +117,11 @@ func keys[V any](m map[string]V) []string {
 func TestKeepAliveHeaders(t *testing.T) {
 	tests := []struct {
 		name         string
-		password     token.Secret
+		password     secret.Secret
 		wantPassword string
 	}{
-		{name: "with password", password: token.NewSecret(testPassword), wantPassword: testPassword},
-		{name: "without password", password: token.Secret{}, wantPassword: ""},
+		{name: "with password", password: secret.New(testPassword), wantPassword: testPassword},
+		{name: "without password", password: secret.Secret{}, wantPassword: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +134,7 @@ func TestKeepAliveHeaders(t *testing.T) {
 				writeJSON(w, 200, map[string]any{"data": map[string]any{"token": "CANARYTOK-2", "confTokenExpireTime": 1800}})
 			})
 			c, _ := newServer(t, h, token.Config{})
-			ctl, err := c.KeepAlive(testCtx(t), testConf, token.NewSecret("CANARYTOK-1"), tt.password)
+			ctl, err := c.KeepAlive(testCtx(t), testConf, secret.New("CANARYTOK-1"), tt.password)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,17 +156,17 @@ func TestArgumentErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := testCtx(t)
-	pw := token.NewSecret(testPassword)
+	pw := secret.New(testPassword)
 	tests := []struct {
 		name string
 		call func() error
 		want string
 	}{
 		{"login empty id", func() error { _, err := c.Login(ctx, " ", pw); return err }, "token: login: empty conference id"},
-		{"login empty password", func() error { _, err := c.Login(ctx, testConf, token.Secret{}); return err }, "token: login: empty password"},
-		{"login header injection", func() error { _, err := c.Login(ctx, testConf, token.NewSecret("CANARY\r\nX: y")); return err }, "X-Password value contains control characters"},
-		{"keep-alive empty token", func() error { _, err := c.KeepAlive(ctx, testConf, token.Secret{}, pw); return err }, "token: keep-alive: empty control token"},
-		{"ws empty token", func() error { _, err := c.WSToken(ctx, testConf, token.Secret{}); return err }, "token: ws token: empty control token"},
+		{"login empty password", func() error { _, err := c.Login(ctx, testConf, secret.Secret{}); return err }, "token: login: empty password"},
+		{"login header injection", func() error { _, err := c.Login(ctx, testConf, secret.New("CANARY\r\nX: y")); return err }, "X-Password value contains control characters"},
+		{"keep-alive empty token", func() error { _, err := c.KeepAlive(ctx, testConf, secret.Secret{}, pw); return err }, "token: keep-alive: empty control token"},
+		{"ws empty token", func() error { _, err := c.WSToken(ctx, testConf, secret.Secret{}); return err }, "token: ws token: empty control token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +196,7 @@ func TestUserAgentAndRequestIDInLogs(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := newServer(t, h, token.Config{Logger: logger, UserAgent: tt.ua})
-			_, err := c.WSToken(testCtx(t), testConf, token.NewSecret("CANARYTOK-1"))
+			_, err := c.WSToken(testCtx(t), testConf, secret.New("CANARYTOK-1"))
 			if !errors.Is(err, token.ErrMeetingEnded) || !strings.Contains(err.Error(), "request id rid-ua-1") {
 				t.Errorf("err = %v", err)
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/confwatch/confwatch/secret"
 )
 
 const (
@@ -35,7 +37,7 @@ const (
 type Control struct {
 	// Token goes in X-Conference-Authorization and in Subscribe's
 	// confToken.
-	Token Secret
+	Token secret.Secret
 	// WSURL is the base of the WebSocket dial URL (scheme and host[:port]).
 	WSURL string
 	// Role is 1 for host, 0 for ordinary participant.
@@ -75,7 +77,7 @@ func (c *Control) refreshAt(fraction float64) time.Time {
 // (protocol §2.1). It fails with ErrUnauthorized for a wrong ID or
 // password, ErrNotStarted before the meeting runs and ErrMeetingEnded
 // after.
-func (c *Client) Login(ctx context.Context, conferenceID string, password Secret) (*Control, error) {
+func (c *Client) Login(ctx context.Context, conferenceID string, password secret.Secret) (*Control, error) {
 	if password.IsZero() {
 		return nil, fmt.Errorf("token: login: empty password")
 	}
@@ -84,7 +86,7 @@ func (c *Client) Login(ctx context.Context, conferenceID string, password Secret
 		path:         tokenPath,
 		conferenceID: conferenceID,
 		header:       map[string]string{"X-Login-Type": "1"},
-		secret:       map[string]Secret{"X-Password": password},
+		secret:       map[string]secret.Secret{"X-Password": password},
 	}, true)
 }
 
@@ -96,20 +98,20 @@ func (c *Client) Login(ctx context.Context, conferenceID string, password Secret
 // The answer may omit wsURL and the other descriptive fields; then only
 // Token, ExpiresAt, Lifetime and ObtainedAt are set, and Provider carries
 // the rest over from the token it replaced.
-func (c *Client) KeepAlive(ctx context.Context, conferenceID string, current, password Secret) (*Control, error) {
+func (c *Client) KeepAlive(ctx context.Context, conferenceID string, current, password secret.Secret) (*Control, error) {
 	if current.IsZero() {
 		return nil, fmt.Errorf("token: keep-alive: empty control token")
 	}
-	secret := map[string]Secret{"X-Conference-Authorization": current}
+	secrets := map[string]secret.Secret{"X-Conference-Authorization": current}
 	if !password.IsZero() {
-		secret["X-Password"] = password
+		secrets["X-Password"] = password
 	}
 	return c.control(ctx, request{
 		op:           "keep-alive",
 		path:         tokenPath,
 		conferenceID: conferenceID,
 		header:       map[string]string{"X-Login-Type": "1"},
-		secret:       secret,
+		secret:       secrets,
 	}, false)
 }
 
@@ -158,7 +160,7 @@ func (c *Client) control(ctx context.Context, r request, needWSURL bool) (*Contr
 		return nil, badResponse(r.op, resp, fmt.Sprintf("the token's lifetime %v is implausibly short (the least taken is %v)", life.Round(time.Millisecond), MinControlLifetime))
 	}
 	return &Control{
-		Token:             NewSecret(string(w.Token)),
+		Token:             secret.New(string(w.Token)),
 		WSURL:             string(w.WSURL),
 		Role:              int(w.Role),
 		ExpiresAt:         resp.sentAt.Add(life),

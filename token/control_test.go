@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -72,7 +73,7 @@ func TestControlDecoding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := newServer(t, answer(200, map[string]string{"X-Request-Id": "rid-7"}, tt.body), token.Config{Clock: fc})
-			ctl, err := c.Login(testCtx(t), testConf, token.NewSecret(testPassword))
+			ctl, err := c.Login(testCtx(t), testConf, secret.New(testPassword))
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) || strings.Contains(err.Error(), "CANARY") {
 					t.Fatalf("err = %v, want %v containing %q", err, tt.wantErr, tt.wantMsg)

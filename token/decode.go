@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -36,7 +37,7 @@ var vendorCode = regexp.MustCompile(`^([A-Za-z]{1,16}\.)?[0-9A-Za-z]{1,24}$`)
 // maxErrorBody bytes; truncated says the server sent more. secrets are the
 // values the request carried, removed from every kept string in case the
 // server echoes them.
-func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, known *scrub.Set, secrets []Secret) *APIError {
+func newAPIError(op string, resp *http.Response, body []byte, truncated bool, now time.Time, known *scrub.Set, secrets []secret.Secret) *APIError {
 	code, msg, bodyRID := parseErrorBody(body, truncated)
 	if code != "" && !vendorCode.MatchString(code) {
 		msg = strings.TrimSpace(code + " " + msg)
@@ -152,7 +153,7 @@ func htmlTitle(b []byte) string {
 // Client has held first), invalid UTF-8 and
 // control characters replaced, whitespace collapsed, at most limit bytes
 // (cut on a rune boundary, marked with "…").
-func clean(s string, limit int, secrets []Secret) string {
+func clean(s string, limit int, secrets []secret.Secret) string {
 	for _, sec := range secrets {
 		if !sec.IsZero() {
 			s = scrub.Remove(s, scrub.Forms(sec.Reveal())...)

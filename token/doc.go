@@ -33,6 +33,8 @@
 // sentinels is the one failure table that connector and control use too;
 // ErrMeetingEnded and ErrCredentialsRejected are the same values as
 // connector's. Every Retry-After is capped at MaxRetryAfter.
+// The meeting-control actions (package control, through Provider.Do) add
+// ErrParticipantNotFound.
 // Network failures keep their net.Error, so timeouts are identifiable.
 //
 // Secrets are Secret values: passwords and tokens render as REDACTED in

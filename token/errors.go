@@ -44,6 +44,9 @@ var (
 	// ErrBadRequest: the service refused the request as invalid; repeating
 	// it cannot help.
 	ErrBadRequest = failure.ErrBadRequest
+	// ErrParticipantNotFound: the participant (or waiting-room member) a
+	// control action names is not in the meeting (any more).
+	ErrParticipantNotFound = failure.ErrParticipantNotFound
 )
 
 // MaxRetryAfter caps every Retry-After the server sends: a wait longer

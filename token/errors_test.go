@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/confwatch/confwatch/clock"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -75,7 +76,7 @@ func TestAPIErrorMapsToSentinels(t *testing.T) {
 				h[k] = v
 			}
 			c, _ := newServer(t, answer(tt.status, h, tt.body), token.Config{Clock: fc})
-			_, err := c.Login(testCtx(t), testConf, token.NewSecret(testPassword))
+			_, err := c.Login(testCtx(t), testConf, secret.New(testPassword))
 			var api *token.APIError
 			if !errors.As(err, &api) {
 				t.Fatalf("error %v is not an *APIError", err)
@@ -160,7 +161,7 @@ func TestErrorBodiesAreBounded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := newServer(t, answer(tt.status, nil, string(tt.body)), token.Config{})
-			_, err := c.Login(testCtx(t), testConf, token.NewSecret(testPassword))
+			_, err := c.Login(testCtx(t), testConf, secret.New(testPassword))
 			var api *token.APIError
 			if !errors.As(err, &api) {
 				t.Fatalf("error %v is not an *APIError", err)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -42,7 +43,7 @@ func ExampleProvider() {
 
 	p, err := token.NewProvider(client, token.ProviderConfig{
 		ConferenceID: "986112045",
-		Password:     token.NewSecret("604117"),
+		Password:     secret.New("604117"),
 	})
 	if err != nil {
 		panic(err)
@@ -72,7 +73,7 @@ func ExampleAPIError() {
 	client, _ := token.New(token.Config{BaseURL: srv.URL})
 	defer client.CloseIdleConnections()
 
-	_, err := client.Login(context.Background(), "986112045", token.NewSecret("wrong"))
+	_, err := client.Login(context.Background(), "986112045", secret.New("wrong"))
 	fmt.Println(err)
 	fmt.Println("check the password:", errors.Is(err, token.ErrUnauthorized))
 	var api *token.APIError

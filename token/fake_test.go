@@ -9,6 +9,7 @@ import (
 
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -45,7 +46,7 @@ func hostProvider(t *testing.T, srv *fakemeeting.Server, c *token.Client) *token
 	t.Helper()
 	p, err := token.NewProvider(c, token.ProviderConfig{
 		ConferenceID: srv.ConferenceID(),
-		Password:     token.NewSecret(srv.HostPassword()),
+		Password:     secret.New(srv.HostPassword()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +135,7 @@ func TestFakeMeetingKeepAliveOnDemand(t *testing.T) {
 // keep-alive by.
 func TestRefreshFractionIsHonoured(t *testing.T) {
 	srv, c, _ := newFakeMeeting(t, fakemeeting.Config{})
-	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword()), RefreshFraction: 0.5})
+	p, err := token.NewProvider(c, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword()), RefreshFraction: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestFakeMeetingErrors(t *testing.T) {
 			if tt.pw != nil {
 				pw = tt.pw(srv)
 			}
-			_, err := c.Login(testCtx(t), srv.ConferenceID(), token.NewSecret(pw))
+			_, err := c.Login(testCtx(t), srv.ConferenceID(), secret.New(pw))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Login() = %v, want %v", err, tt.want)
 			}
@@ -210,7 +211,7 @@ func TestFakeMeetingRejectedControlToken(t *testing.T) {
 	})
 
 	t.Run("caller token without password", func(t *testing.T) {
-		ctl, err := c.Login(ctx, srv.ConferenceID(), token.NewSecret(srv.HostPassword()))
+		ctl, err := c.Login(ctx, srv.ConferenceID(), secret.New(srv.HostPassword()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +228,7 @@ func TestFakeMeetingRejectedControlToken(t *testing.T) {
 	})
 
 	t.Run("caller token kept alive", func(t *testing.T) {
-		ctl, err := c.Login(ctx, srv.ConferenceID(), token.NewSecret(srv.HostPassword()))
+		ctl, err := c.Login(ctx, srv.ConferenceID(), secret.New(srv.HostPassword()))
 		if err != nil {
 			t.Fatal(err)
 		}

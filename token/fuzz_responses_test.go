@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,61 +100,70 @@ func FuzzClientResponses(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx := context.Background()
-		var (
-			text string
-			cerr error
-			// sent are the secrets the request carried: the client can
-			// only scrub what it knows.
-			sent []string
-		)
-		switch call % 3 {
-		case 0:
-			sent = []string{fuzzPassword}
-			ctl, e := c.Login(ctx, "986112045", NewSecret(fuzzPassword))
-			cerr = e
-			if e == nil {
-				checkControl(t, ctl)
-				text = stringsOf(ctl)
-			}
-		case 1:
-			sent = []string{fuzzControl, fuzzPassword}
-			ctl, e := c.KeepAlive(ctx, "986112045", NewSecret(fuzzControl), NewSecret(fuzzPassword))
-			cerr = e
-			if e == nil {
-				checkControl(t, ctl)
-				text = stringsOf(ctl)
-			}
-		default:
-			sent = []string{fuzzControl}
-			ws, e := c.WSToken(ctx, "986112045", NewSecret(fuzzControl))
-			cerr = e
-			if e == nil && ws.Token.IsZero() {
-				t.Fatal("WSToken succeeded with an empty token")
-			}
-		}
-		ok := st >= 200 && st < 300
-		if cerr != nil {
-			text += cerr.Error()
-			var api *APIError
-			switch {
-			case !ok && !errors.As(cerr, &api):
-				t.Fatalf("http %d gave %T %v, want an *APIError", st, cerr, cerr)
-			case ok && !errors.Is(cerr, ErrBadResponse):
-				t.Fatalf("http %d gave %v, want ErrBadResponse", st, cerr)
-			}
-			if api != nil {
-				checkAPIError(t, api)
-			}
-		} else if !ok {
-			t.Fatalf("http %d succeeded", st)
-		}
+		text, sent, cerr := fuzzCall(t, c, call)
+		text += checkOutcome(t, st, cerr)
 		for _, secret := range sent {
 			if strings.Contains(text, secret) || strings.Contains(logs.String(), secret) {
 				t.Fatalf("secret %q leaked\nerror/value: %s\nlogs: %s", secret, text, logs.String())
 			}
 		}
 	})
+}
+
+// fuzzCall makes call (login, keep-alive or ws token) and returns what it
+// rendered, its error, and the secrets the request carried: the client
+// can only scrub what it knows.
+func fuzzCall(t *testing.T, c *Client, call uint8) (text string, sent []string, cerr error) {
+	ctx := context.Background()
+	switch call % 3 {
+	case 0:
+		sent = []string{fuzzPassword}
+		ctl, e := c.Login(ctx, "986112045", secret.New(fuzzPassword))
+		cerr = e
+		if e == nil {
+			checkControl(t, ctl)
+			text = stringsOf(ctl)
+		}
+	case 1:
+		sent = []string{fuzzControl, fuzzPassword}
+		ctl, e := c.KeepAlive(ctx, "986112045", secret.New(fuzzControl), secret.New(fuzzPassword))
+		cerr = e
+		if e == nil {
+			checkControl(t, ctl)
+			text = stringsOf(ctl)
+		}
+	default:
+		sent = []string{fuzzControl}
+		ws, e := c.WSToken(ctx, "986112045", secret.New(fuzzControl))
+		cerr = e
+		if e == nil && ws.Token.IsZero() {
+			t.Fatal("WSToken succeeded with an empty token")
+		}
+	}
+	return text, sent, cerr
+}
+
+// checkOutcome checks that status st gave the right kind of error (or
+// none) and returns the error's text.
+func checkOutcome(t *testing.T, st int, cerr error) string {
+	ok := st >= 200 && st < 300
+	if cerr == nil {
+		if !ok {
+			t.Fatalf("http %d succeeded", st)
+		}
+		return ""
+	}
+	var api *APIError
+	switch {
+	case !ok && !errors.As(cerr, &api):
+		t.Fatalf("http %d gave %T %v, want an *APIError", st, cerr, cerr)
+	case ok && !errors.Is(cerr, ErrBadResponse):
+		t.Fatalf("http %d gave %v, want ErrBadResponse", st, cerr)
+	}
+	if api != nil {
+		checkAPIError(t, api)
+	}
+	return cerr.Error()
 }
 
 func newTextLogger(w io.Writer) *slog.Logger {

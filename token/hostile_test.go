@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // token of an earlier request (which this request did not carry, so a
 // per-request scrub cannot know them) keeps none of them, raw or base64.
 func TestEchoedSecretsFromEarlierRequestsAreScrubbed(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	first, err := p.WSToken(ctx)
 	if err != nil {
@@ -56,7 +57,7 @@ func TestEchoedSecretsFromEarlierRequestsAreScrubbed(t *testing.T) {
 // after it was minted is refused as a bad response instead of being kept
 // alive in a busy loop; a plausible one gets at least MinRefreshInterval.
 func TestAbsurdLifetimeIsABadResponse(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: secret.New(testPassword)})
 	api.set(func(f *fakeAPI) { f.lifetime = 10 * time.Millisecond })
 	_, err := p.Control(testCtx(t))
 	if !errors.Is(err, token.ErrBadResponse) || !strings.Contains(err.Error(), "implausibly short") {
@@ -66,7 +67,7 @@ func TestAbsurdLifetimeIsABadResponse(t *testing.T) {
 		t.Errorf("%d logins, want 1", l)
 	}
 
-	p2, api2, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: token.NewSecret(testPassword), RefreshFraction: 0.01})
+	p2, api2, _ := newProvider(t, token.ProviderConfig{ConferenceID: testConf, Password: secret.New(testPassword), RefreshFraction: 0.01})
 	api2.set(func(f *fakeAPI) { f.lifetime = 2 * time.Minute })
 	ctl, err := p2.Control(testCtx(t))
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/confwatch/confwatch/secret"
 )
 
 // ProviderConfig says whose credentials a Provider manages. Password or
@@ -20,10 +22,10 @@ type ProviderConfig struct {
 	// Password is the host (chair) password. It mints control tokens and
 	// is the fallback when a keep-alive is refused. Optional when
 	// ControlToken is set, but then the chain ends when that token lapses.
-	Password Secret
+	Password secret.Secret
 	// ControlToken is a control token obtained elsewhere. The first use
 	// keeps it alive once to learn wsURL and expiry. Optional.
-	ControlToken Secret
+	ControlToken secret.Secret
 	// RefreshFraction is the share of a token's lifetime after which it is
 	// kept alive, in (0, 1). Zero means DefaultRefreshFraction (5/6).
 	RefreshFraction float64
@@ -52,16 +54,16 @@ func (c ProviderConfig) Validate() error {
 type Provider struct {
 	c        *Client
 	id       string
-	password Secret
+	password secret.Secret
 	fraction float64
 
 	// mu guards the fields below. It is held only for bookkeeping, never
 	// across a request: the request is owned by the caller that started
 	// it (the flight's leader), and other callers wait on its done channel.
 	mu     sync.Mutex
-	cur    *Control // current control token, nil when none is known good
-	given  Secret   // caller-given token not yet confirmed by a keep-alive
-	flight *flight  // the renewal in progress, or nil
+	cur    *Control      // current control token, nil when none is known good
+	given  secret.Secret // caller-given token not yet confirmed by a keep-alive
+	flight *flight       // the renewal in progress, or nil
 }
 
 // flight is one renewal shared by every caller that needs it.
@@ -228,7 +230,7 @@ func (p *Provider) renew(ctx context.Context) (*Control, error) {
 		if !p.c.clock.Now().Before(cur.ExpiresAt) {
 			// Lapsed: a keep-alive would be refused; only a login helps.
 			p.drop(tok)
-			tok = Secret{}
+			tok = secret.Secret{}
 			if p.password.IsZero() {
 				return nil, fmt.Errorf("%w: the control token expired at %s",
 					ErrCannotRenew, cur.ExpiresAt.UTC().Format(time.RFC3339))
@@ -276,20 +278,20 @@ func (p *Provider) adopt(ctl, prev *Control) (*Control, error) {
 	}
 	ctl.refresh = ctl.refreshAt(p.fraction)
 	p.mu.Lock()
-	p.cur, p.given = ctl, Secret{}
+	p.cur, p.given = ctl, secret.Secret{}
 	p.mu.Unlock()
 	return ctl, nil
 }
 
 // drop forgets tok if it is the current or the caller-given token.
-func (p *Provider) drop(tok Secret) {
+func (p *Provider) drop(tok secret.Secret) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur != nil && p.cur.Token.Reveal() == tok.Reveal() {
 		p.cur = nil
 	}
 	if p.given.Reveal() == tok.Reveal() {
-		p.given = Secret{}
+		p.given = secret.Secret{}
 	}
 }
 

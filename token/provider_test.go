@@ -3,6 +3,7 @@ package token_test
 import (
 	"context"
 	"errors"
+	"github.com/confwatch/confwatch/secret"
 	"math"
 	"net/http"
 	"strings"
@@ -13,14 +14,14 @@ import (
 )
 
 func TestProviderConfigValidate(t *testing.T) {
-	pw := token.NewSecret(testPassword)
+	pw := secret.New(testPassword)
 	tests := []struct {
 		name    string
 		cfg     token.ProviderConfig
 		wantErr []string
 	}{
 		{name: "password", cfg: token.ProviderConfig{ConferenceID: testConf, Password: pw}},
-		{name: "control token", cfg: token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-1")}},
+		{name: "control token", cfg: token.ProviderConfig{ConferenceID: testConf, ControlToken: secret.New("CANARYTOK-1")}},
 		{name: "fraction", cfg: token.ProviderConfig{ConferenceID: testConf, Password: pw, RefreshFraction: 0.5}},
 		{name: "no id", cfg: token.ProviderConfig{ConferenceID: " ", Password: pw}, wantErr: []string{"ConferenceID"}},
 		{name: "no credentials", cfg: token.ProviderConfig{ConferenceID: testConf}, wantErr: []string{"Password or ControlToken"}},
@@ -59,7 +60,7 @@ func TestProviderConfigValidate(t *testing.T) {
 }
 
 func TestControlKeepsAliveAtRefreshTime(t *testing.T) {
-	p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	first, err := p.Control(ctx)
 	if err != nil {
@@ -88,7 +89,7 @@ func TestControlKeepsAliveAtRefreshTime(t *testing.T) {
 }
 
 func TestRefreshFraction(t *testing.T) {
-	p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword), RefreshFraction: 0.5})
+	p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword), RefreshFraction: 0.5})
 	ctx := testCtx(t)
 	if _, err := p.Control(ctx); err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestKeepAliveFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, api, fc := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+			p, api, fc := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 			ctx := testCtx(t)
 			first, err := p.Control(ctx)
 			if err != nil {
@@ -161,31 +162,24 @@ func TestKeepAliveFailures(t *testing.T) {
 	}
 }
 
-func TestCallerGivenToken(t *testing.T) {
-	refuse := func(f *fakeAPI) {
+// refuse and fail make the fake refuse (401) or fail (502) keep-alives.
+var (
+	refuse = func(f *fakeAPI) {
 		f.onKeepAlive = func(w http.ResponseWriter, _ *http.Request) bool {
 			writeErr(w, http.StatusUnauthorized, "", "token expired")
 			return true
 		}
 	}
-	fail := func(f *fakeAPI) {
+	fail = func(f *fakeAPI) {
 		f.onKeepAlive = func(w http.ResponseWriter, _ *http.Request) bool {
 			writeErr(w, http.StatusBadGateway, "", "down")
 			return true
 		}
 	}
-	tests := []struct {
-		name string
-		// run drives the provider after its first Control and returns the
-		// last Control error.
-		password       bool
-		validGiven     bool
-		run            func(p *token.Provider, api *fakeAPI, first *token.Control, advance func(time.Duration)) error
-		wantErr        error
-		wantMsg        string
-		wantKeepAlives int
-		wantLogins     int
-	}{
+)
+
+func TestCallerGivenToken(t *testing.T) {
+	tests := []callerGivenCase{
 		{
 			name: "first use is a keep-alive", validGiven: true,
 			run:            func(*token.Provider, *fakeAPI, *token.Control, func(time.Duration)) error { return nil },
@@ -244,53 +238,80 @@ func TestCallerGivenToken(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, api, fc := newEnv(t)
-			pc := token.ProviderConfig{ConferenceID: testConf, ControlToken: token.NewSecret("CANARYTOK-unknown")}
-			if tt.password {
-				pc.Password = token.NewSecret(testPassword)
-			}
-			if tt.validGiven {
-				api.set(func(f *fakeAPI) { pc.ControlToken = token.NewSecret(f.mint()) })
-			} else {
-				api.set(refuse)
-			}
-			p, err := token.NewProvider(c, pc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			first, err := p.Control(context.Background())
-			switch {
-			case tt.validGiven || tt.password:
-				if err != nil {
-					t.Fatalf("first Control() = %v", err)
-				}
-				if first.WSURL != testWSURL || first.Role != 1 {
-					t.Errorf("first Control() learned wsURL %q role %d", first.WSURL, first.Role)
-				}
-			case !errors.Is(err, token.ErrCannotRenew) || !errors.Is(err, token.ErrUnauthorized):
-				t.Fatalf("first Control() = %v, want ErrCannotRenew wrapping ErrUnauthorized", err)
-			}
-			api.set(func(f *fakeAPI) { f.onKeepAlive = nil })
-			err = tt.run(p, api, first, fc.Advance)
-			if tt.wantErr == nil && err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), "host password is needed") {
-					t.Fatalf("err = %v, want %v mentioning %q", err, tt.wantErr, tt.wantMsg)
-				}
-			}
-			logins, keepAlives, _ := api.counts()
-			if logins != tt.wantLogins || keepAlives != tt.wantKeepAlives {
-				t.Errorf("logins %d keep-alives %d, want %d and %d", logins, keepAlives, tt.wantLogins, tt.wantKeepAlives)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { runCallerGiven(t, tt) })
+	}
+}
+
+// callerGivenCase is one case of TestCallerGivenToken.
+type callerGivenCase struct {
+	name string
+	// run drives the provider after its first Control and returns the
+	// last Control error.
+	password       bool
+	validGiven     bool
+	run            func(p *token.Provider, api *fakeAPI, first *token.Control, advance func(time.Duration)) error
+	wantErr        error
+	wantMsg        string
+	wantKeepAlives int
+	wantLogins     int
+}
+
+// checkFirst checks the first Control call's outcome.
+func (tt callerGivenCase) checkFirst(t *testing.T, first *token.Control, err error) {
+	t.Helper()
+	switch {
+	case tt.validGiven || tt.password:
+		if err != nil {
+			t.Fatalf("first Control() = %v", err)
+		}
+		if first.WSURL != testWSURL || first.Role != 1 {
+			t.Errorf("first Control() learned wsURL %q role %d", first.WSURL, first.Role)
+		}
+	case !errors.Is(err, token.ErrCannotRenew) || !errors.Is(err, token.ErrUnauthorized):
+		t.Fatalf("first Control() = %v, want ErrCannotRenew wrapping ErrUnauthorized", err)
+	}
+}
+
+// checkLast checks the error the case's run returned.
+func (tt callerGivenCase) checkLast(t *testing.T, err error) {
+	t.Helper()
+	if tt.wantErr == nil && err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	if tt.wantErr != nil {
+		if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), "host password is needed") {
+			t.Fatalf("err = %v, want %v mentioning %q", err, tt.wantErr, tt.wantMsg)
+		}
+	}
+}
+
+func runCallerGiven(t *testing.T, tt callerGivenCase) {
+	c, api, fc := newEnv(t)
+	pc := token.ProviderConfig{ConferenceID: testConf, ControlToken: secret.New("CANARYTOK-unknown")}
+	if tt.password {
+		pc.Password = secret.New(testPassword)
+	}
+	if tt.validGiven {
+		api.set(func(f *fakeAPI) { pc.ControlToken = secret.New(f.mint()) })
+	} else {
+		api.set(refuse)
+	}
+	p, err := token.NewProvider(c, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := p.Control(context.Background())
+	tt.checkFirst(t, first, err)
+	api.set(func(f *fakeAPI) { f.onKeepAlive = nil })
+	tt.checkLast(t, tt.run(p, api, first, fc.Advance))
+	logins, keepAlives, _ := api.counts()
+	if logins != tt.wantLogins || keepAlives != tt.wantKeepAlives {
+		t.Errorf("logins %d keep-alives %d, want %d and %d", logins, keepAlives, tt.wantLogins, tt.wantKeepAlives)
 	}
 }
 
 func TestInvalidate(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	first, err := p.Control(ctx)
 	if err != nil {
@@ -316,7 +337,7 @@ func TestInvalidate(t *testing.T) {
 }
 
 func TestProviderWSToken(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	ctx := testCtx(t)
 	a, err := p.WSToken(ctx)
 	if err != nil {

@@ -6,11 +6,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
 func TestControlSingleFlight(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	gate, arrived := make(chan struct{}), make(chan struct{}, 200)
 	api.set(func(f *fakeAPI) { f.gate, f.arrived = gate, arrived })
 
@@ -38,7 +39,7 @@ func TestControlSingleFlight(t *testing.T) {
 }
 
 func TestWaiterRetriesWhenLeaderCancels(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	gate, arrived := make(chan struct{}), make(chan struct{}, 10)
 	api.set(func(f *fakeAPI) { f.gate, f.arrived = gate, arrived })
 
@@ -67,7 +68,7 @@ func TestWaiterRetriesWhenLeaderCancels(t *testing.T) {
 }
 
 func TestWaiterContextEnds(t *testing.T) {
-	p, api, _ := newProvider(t, token.ProviderConfig{Password: token.NewSecret(testPassword)})
+	p, api, _ := newProvider(t, token.ProviderConfig{Password: secret.New(testPassword)})
 	gate, arrived := make(chan struct{}), make(chan struct{}, 10)
 	api.set(func(f *fakeAPI) { f.gate, f.arrived = gate, arrived })
 	leader := make(chan error, 1)

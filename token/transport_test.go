@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -40,11 +41,11 @@ func TestTimeout(t *testing.T) {
 		call func(context.Context) error
 	}{
 		{"login", func(ctx context.Context) error {
-			_, err := c.Login(ctx, testConf, token.NewSecret(testPassword))
+			_, err := c.Login(ctx, testConf, secret.New(testPassword))
 			return err
 		}},
 		{"ws token", func(ctx context.Context) error {
-			_, err := c.WSToken(ctx, testConf, token.NewSecret("CANARYTOK-1"))
+			_, err := c.WSToken(ctx, testConf, secret.New("CANARYTOK-1"))
 			return err
 		}},
 	}
@@ -66,7 +67,7 @@ func TestTimeout(t *testing.T) {
 	t.Run("caller cancels", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(testCtx(t))
 		cancel()
-		_, err := c.Login(ctx, testConf, token.NewSecret(testPassword))
+		_, err := c.Login(ctx, testConf, secret.New(testPassword))
 		if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "no answer within") {
 			t.Errorf("err = %v, want a plain cancellation", err)
 		}
@@ -98,7 +99,7 @@ func TestTLS(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(c.CloseIdleConnections)
-			ctl, err := c.Login(testCtx(t), testConf, token.NewSecret(testPassword))
+			ctl, err := c.Login(testCtx(t), testConf, secret.New(testPassword))
 			if !tt.wantOK {
 				var cve *tls.CertificateVerificationError
 				if !errors.As(err, &cve) {
@@ -133,7 +134,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 				cfg.HTTPClient = &http.Client{}
 			}
 			c, _ := newServer(t, redirect, cfg)
-			_, err := c.Login(testCtx(t), testConf, token.NewSecret(testPassword))
+			_, err := c.Login(testCtx(t), testConf, secret.New(testPassword))
 			var api *token.APIError
 			if !errors.As(err, &api) || api.Status != http.StatusTemporaryRedirect {
 				t.Fatalf("err = %v, want an APIError with status 307", err)

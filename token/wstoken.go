@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"time"
 )
 
@@ -16,7 +17,7 @@ const wsTokenPath = "/v1/mmc/control/conferences/wsToken"
 // WS is a single-use WebSocket token: the tmpToken of one dial.
 type WS struct {
 	// Token is the dial URL's tmpToken value.
-	Token Secret
+	Token secret.Secret
 	// ObtainedAt is when the request that produced the token was sent, on
 	// the Client's clock.
 	ObtainedAt time.Time
@@ -30,7 +31,7 @@ func (w *WS) Age(now time.Time) time.Duration { return now.Sub(w.ObtainedAt) }
 // (protocol §2.2). Each call is one HTTP request; nothing is cached,
 // because each token is good for one dial only. A rejected control token
 // gives an error matching ErrUnauthorized.
-func (c *Client) WSToken(ctx context.Context, conferenceID string, control Secret) (*WS, error) {
+func (c *Client) WSToken(ctx context.Context, conferenceID string, control secret.Secret) (*WS, error) {
 	const op = "ws token"
 	if control.IsZero() {
 		return nil, fmt.Errorf("token: %s: empty control token", op)
@@ -39,7 +40,7 @@ func (c *Client) WSToken(ctx context.Context, conferenceID string, control Secre
 		op:           op,
 		path:         wsTokenPath,
 		conferenceID: conferenceID,
-		secret:       map[string]Secret{"X-Conference-Authorization": control},
+		secret:       map[string]secret.Secret{"X-Conference-Authorization": control},
 	})
 	if err != nil {
 		return nil, err
@@ -62,5 +63,5 @@ func (c *Client) WSToken(ctx context.Context, conferenceID string, control Secre
 		return nil, badResponse(op, resp, "no webSocketToken in the answer")
 	}
 	c.secrets.Add(string(tok))
-	return &WS{Token: NewSecret(string(tok)), ObtainedAt: resp.sentAt}, nil
+	return &WS{Token: secret.New(string(tok)), ObtainedAt: resp.sentAt}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -89,10 +90,19 @@ meeting ends) and follows it exactly like "confwatch tail" would. The
 script is 80 s of meeting, played 6 times faster by default (13 s). Needs
 no account and no network.
 
+With --serve ADDR it tails nothing: it runs --meetings fake meetings as a
+service at ADDR, each changing every --churn (someone joins, raises a hand,
+the meeting is locked, ...; none ends), and prints one JSON line on stdout:
+the API base URL, the counters URL, the conference IDs and a meetings file
+for "confwatch fleet apply" whose password files it wrote in --dir. The
+counters (ws tokens issued, reuse attempts, live sockets per meeting and
+their high-water mark) are served as JSON at /fakemeeting/counters.
+
 Examples:
   confwatch demo
   confwatch demo --speed 1 --semantic
   confwatch demo --speed 20 | jq -c 'select(.kind=="status")'
+  confwatch demo --serve 127.0.0.1:8090 --meetings 30
 `
 
 func cmdDemo(ctx context.Context, args []string, e env) int {
@@ -101,9 +111,14 @@ func cmdDemo(ctx context.Context, args []string, e env) int {
 	w.register(fs, false)
 	w.registerSemantic(fs)
 	speed := fs.Float64("speed", demoSpeed, "play the script this many times faster than real time")
+	var sv serveFlags
+	sv.register(fs)
 	w.args = args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
+	}
+	if sv.addr != "" {
+		return cmdServe(ctx, &sv, &w, e)
 	}
 	if err := w.check(false); err != nil {
 		return flagOutcome(false, err, e)
@@ -133,7 +148,7 @@ func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger
 	if err != nil {
 		return err
 	}
-	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword())})
+	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 	if err != nil {
 		return err
 	}

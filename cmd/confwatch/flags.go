@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -140,7 +141,7 @@ func (w *watchFlags) types() ([]string, error) {
 // credentials reads the password or control token from the environment or
 // the files named by the flags. Exactly one source must give a value; a
 // value that is empty or only whitespace is refused, not sent.
-func (w *watchFlags) credentials(e env) (password, control token.Secret, err error) {
+func (w *watchFlags) credentials(e env) (password, control secret.Secret, err error) {
 	if w.passwordFile != "" {
 		if password, err = w.readSecret(e, w.passwordFile, "password-file", "the password"); err != nil {
 			return
@@ -161,35 +162,35 @@ func (w *watchFlags) credentials(e env) (password, control token.Secret, err err
 	return
 }
 
-func secretFromEnv(e env, name string) (token.Secret, error) {
+func secretFromEnv(e env, name string) (secret.Secret, error) {
 	v := e.getenv(name)
 	if v != "" && strings.TrimSpace(v) == "" {
-		return token.Secret{}, usagef("%s is only whitespace: set it to the secret itself, or unset it", name)
+		return secret.Secret{}, usagef("%s is only whitespace: set it to the secret itself, or unset it", name)
 	}
-	return token.NewSecret(v), nil
+	return secret.New(v), nil
 }
 
 // readSecret reads the first line of file (- = stdin) for flag name.
-func (w *watchFlags) readSecret(e env, file, name, what string) (token.Secret, error) {
+func (w *watchFlags) readSecret(e env, file, name, what string) (secret.Secret, error) {
 	flagName := w.spell(name)
 	var r io.Reader = e.stdin
 	if file != "-" {
 		f, err := os.Open(file)
 		if err != nil {
-			return token.Secret{}, usagef("%s %s: %s; e.g. %s ~/.meeting-pw, or - to read stdin", flagName, file, fileProblem(err), flagName)
+			return secret.Secret{}, usagef("%s %s: %s; e.g. %s ~/.meeting-pw, or - to read stdin", flagName, file, fileProblem(err), flagName)
 		}
 		defer f.Close()
 		r = f
 	}
 	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return token.Secret{}, usagef("%s %s: %s", flagName, file, fileProblem(err))
+		return secret.Secret{}, usagef("%s %s: %s", flagName, file, fileProblem(err))
 	}
 	v := strings.TrimRight(line, "\r\n")
 	if strings.TrimSpace(v) == "" {
-		return token.Secret{}, usagef("%s %s: the file is empty or its first line is only whitespace; put %s on the first line", flagName, file, what)
+		return secret.Secret{}, usagef("%s %s: the file is empty or its first line is only whitespace; put %s on the first line", flagName, file, what)
 	}
-	return token.NewSecret(v), nil
+	return secret.New(v), nil
 }
 
 // fileProblem says why a file could not be read, without the path the

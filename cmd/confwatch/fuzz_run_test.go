@@ -50,7 +50,7 @@ func (w *fzBuffer) String() string {
 // second guard). "@PW@" in the input is replaced by a canary secret where
 // it is the value of --password or --control-token, and "@FILE@" by the
 // path of a file holding a canary password. Properties: run never panics,
-// returns a documented exit code (0–3, or 130 for the cancel that stands
+// returns a documented exit code (0–4, or 130 for the cancel that stands
 // for Ctrl-C), and no canary secret appears on stdout or stderr, whatever
 // the flags.
 func FuzzRun(f *testing.F) {
@@ -77,6 +77,9 @@ func FuzzRun(f *testing.F) {
 		"demo\n--speed\n1000\n--log-level\ndebug\n--log-format\njson",
 		"demo\n--speed\n0",
 		"tail\n--help", "state\n-h", "demo\nextra",
+		"control", "control\n--help", "control\nlower-hand\n--conference\n9\n--name\nZhang",
+		"control\nmute-all\n--conference\n9\n--dry-run\n--password-file\n@FILE@",
+		"control\nlock\n--conference\n9\n--control-token\n@PW@",
 	} {
 		for _, env := range []uint8{0, 3} {
 			f.Add(s, env, false)
@@ -122,7 +125,7 @@ func FuzzRun(f *testing.F) {
 			getenv:    func(k string) string { return vars[k] },
 			stdoutTTY: tty, stderrTTY: tty,
 		})
-		if (code < exitOK || code > exitCredentials) && code != exitInterrupted {
+		if (code < exitOK || code > exitPermission) && code != exitInterrupted {
 			t.Fatalf("exit code %d is not documented", code)
 		}
 		out := stdout.String() + stderr.String()

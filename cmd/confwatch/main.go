@@ -4,13 +4,15 @@
 //	confwatch demo                       # a scripted meeting on the built-in fake
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
+//	confwatch fleet                      # one worker of a fleet on NATS JetStream
+//	confwatch control lower-hand --conference 986112045 --name "Zhang Min"
 //	confwatch version
 //
 // On a terminal stdout shows the meeting in words; elsewhere it carries
 // one JSON object per line, the last of which says how the run ended.
 // Logs go to stderr. Exit codes: 0 the meeting ended, 1 runtime failure,
-// 2 usage or configuration error, 3 credentials rejected, 130 interrupted
-// (SIGINT), 143 terminated (SIGTERM).
+// 2 usage or configuration error, 3 credentials rejected, 4 permission
+// denied (control), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 package main
 
 import (
@@ -54,7 +56,13 @@ func main() {
 		stdoutTTY: isTerminal(os.Stdout), stderrTTY: isTerminal(os.Stderr),
 		columns: func() int { return terminalWidth(os.Stdout) },
 	}
-	os.Exit(run(ctx, os.Args[1:], e))
+	code := run(ctx, os.Args[1:], e)
+	// A command that returns a bare cancel exits 130; the cause says
+	// whether it was SIGTERM.
+	if s, ok := context.Cause(ctx).(signalled); ok && code == exitInterrupted {
+		code = s.exitCode()
+	}
+	os.Exit(code)
 }
 
 const usage = `confwatch — watch a Huawei Cloud Meeting's control events.
@@ -63,6 +71,10 @@ Usage:
   confwatch demo    [flags]               play a scripted meeting on the built-in fake and tail it
   confwatch tail    --conference ID [flags] follow the meeting: its changes on a terminal, JSON lines otherwise
   confwatch state   --conference ID [flags] show the live roster and status as a table
+  confwatch fleet   [flags]               watch many meetings from many processes on NATS JetStream
+  confwatch fleet apply -f FILE           set the meetings a fleet watches
+  confwatch demo --serve ADDR             run fake meetings as a service, for fleet trials
+  confwatch control ACTION --conference ID  act: mute, admit, lower a hand, lock, record, end…
   confwatch version                        print the version
   confwatch help    COMMAND                show a command's flags and examples
 
@@ -73,11 +85,12 @@ Credentials (never as flag values: they would show in ps and shell history):
 ` + exitCodesHelp
 
 const exitCodesHelp = `Exit codes:
-  0    the meeting ended (state --once: the picture was printed)
+  0    the meeting ended (state --once: the picture was printed; control: done)
   1    runtime failure: the setup cannot work (a hint names the flag to check),
        or an outage outlasted --max-outage
   2    usage or configuration error (bad flag, unreadable file, bad certificate file)
   3    credentials rejected
+  4    permission denied (control)
   130  interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM)
 `
 
@@ -93,6 +106,10 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdState(ctx, args[1:], e)
 	case "demo":
 		return cmdDemo(ctx, args[1:], e)
+	case "fleet":
+		return cmdFleet(ctx, args[1:], e)
+	case "control":
+		return cmdControl(ctx, args[1:], e)
 	case "version", "--version", "-version":
 		return cmdVersion(e)
 	case "help", "-h", "-help", "--help":

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -10,57 +9,13 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/internal/record"
 	"github.com/confwatch/confwatch/internal/scrub"
 )
 
-// Line is one line of stdout in the json format. The schema is stable:
-// fields are only ever added.
-//
-//	time        RFC 3339 with ms; the push's createTime, or when the event happened
-//	conference  the meeting ID
-//	kind        "push", "status", "change" or "snapshot"
-//	action      push type (kind push)
-//	mode        "full" or "delta" (kind push)
-//	version     the push's version (kind push)
-//	msgID       the push's message ID (kind push)
-//	payload     the decoded payload (kind push); secrets and join links read REDACTED
-//	status      "subscribed", "disconnected", "resubscribed", and last "ended" or "stopped" (kind status)
-//	blindMs     how long no push could be received (status resubscribed)
-//	reason      why the link was lost (disconnected) or the run stopped (stopped)
-//	class       the failure class that stopped the run: retry, reauth, wait or stop (stopped)
-//	exitCode    the process's exit code (ended, stopped)
-//	change      a semantic change (kind change, with --semantic)
-//	snapshot    the meeting's picture (kind snapshot, state --format json)
-type Line struct {
-	Time       string      `json:"time"`
-	Conference string      `json:"conference"`
-	Kind       string      `json:"kind"`
-	Action     string      `json:"action,omitempty"`
-	Mode       string      `json:"mode,omitempty"`
-	Version    int64       `json:"version,omitempty"`
-	MsgID      string      `json:"msgID,omitempty"`
-	Payload    any         `json:"payload,omitempty"`
-	Status     string      `json:"status,omitempty"`
-	BlindMs    int64       `json:"blindMs,omitempty"`
-	Reason     string      `json:"reason,omitempty"`
-	Class      string      `json:"class,omitempty"`
-	ExitCode   *int        `json:"exitCode,omitempty"`
-	Change     *changeLine `json:"change,omitempty"`
-	Snapshot   any         `json:"snapshot,omitempty"`
-}
-
-// changeLine is a semantic change as printed: the state's Change, plus
-// the speakers' names (Speakers stays the PIDs).
-type changeLine struct {
-	meeting.Change
-	SpeakerNames []string `json:"speakerNames,omitempty"`
-}
-
-// Present is the change kind of the lines that say, after the first
-// subscribe, who is already in the meeting.
-const Present meeting.ChangeKind = "ParticipantPresent"
-
-// printer writes lines to stdout, flushed per event. It is safe for
+// printer writes stdout, flushed per event: in json, records (package
+// internal/record, the schema the fleet publishes too), one per line; in
+// pretty, one line of words per event worth telling. It is safe for
 // concurrent use.
 type printer struct {
 	mu     sync.Mutex
@@ -82,26 +37,12 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 	return p
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
-
-// push prints a raw push (json).
+// push prints a raw push (json); its join links read REDACTED.
 func (p *printer) push(e *events.Push) {
 	if p.filter != nil && !p.filter[e.Action] {
 		return
 	}
-	l := Line{Time: stamp(e.CreateTime), Conference: p.conf, Kind: "push", Action: e.Action,
-		Mode: e.Mode.String(), Version: e.Version, MsgID: e.MsgID}
-	raw := json.RawMessage(e.Raw) // an action events does not know: as received
-	if e.Payload != nil {
-		b, err := json.Marshal(e.Payload)
-		if err != nil {
-			p.emitJSON(Line{Time: l.Time, Conference: p.conf, Kind: "error", Reason: err.Error()})
-			return
-		}
-		raw = b
-	}
-	l.Payload = json.RawMessage(scrubLinks(raw))
-	p.emitJSON(l)
+	p.emitJSON(record.Push(p.conf, e))
 }
 
 // note prints, in pretty, what a push says that the meeting's changes do
@@ -116,30 +57,37 @@ func (p *printer) note(e *events.Push, before *meeting.Snapshot, after func() *m
 	}
 }
 
-func (p *printer) status(at time.Time, status, reason string, blind time.Duration) {
-	if p.pretty {
-		text := status
-		switch {
-		case blind > 0:
-			text = fmt.Sprintf("%s after %v blind", status, blind.Round(time.Millisecond))
-		case reason != "":
-			text = status + ": " + reason
-		}
-		p.emitPretty(at, "status", text)
+// status prints the status a lifecycle event stands for.
+func (p *printer) status(e events.Event) {
+	r, ok := record.FromEvent(p.conf, e)
+	if !ok || r.Kind != record.KindStatus {
 		return
 	}
-	p.emitJSON(Line{Time: stamp(at), Conference: p.conf, Kind: "status", Status: status, Reason: reason, BlindMs: blind.Milliseconds()})
+	if !p.pretty {
+		p.emitJSON(r)
+		return
+	}
+	var at time.Time
+	text := r.Status
+	switch e := e.(type) {
+	case *events.Subscribed:
+		at = e.At
+	case *events.Disconnected:
+		at, text = e.At, text+": "+r.Reason
+	case *events.Resubscribed:
+		at, text = e.BlindTo, fmt.Sprintf("%s after %v blind", r.Status, max(e.Blind(), time.Millisecond).Round(time.Millisecond))
+	}
+	p.emitPretty(at, "status", text)
 }
 
 // change prints a semantic change; speakers are the names of
 // c.Speakers (SpeakersChanged).
 func (p *printer) change(c meeting.Change, speakers []string) {
-	cl := changeLine{Change: c, SpeakerNames: speakers}
 	if p.pretty {
-		p.emitPretty(c.At, "change", describeChange(cl))
+		p.emitPretty(c.At, "change", describeChange(record.NamedChange{Change: c, SpeakerNames: speakers}))
 		return
 	}
-	p.emitJSON(Line{Time: stamp(c.At), Conference: p.conf, Kind: "change", Change: &cl})
+	p.emitJSON(record.Change(p.conf, c, speakers...))
 }
 
 // present says who is in the meeting when it is first seen: one line in
@@ -150,24 +98,17 @@ func (p *printer) present(at time.Time, snap *meeting.Snapshot) {
 		return
 	}
 	for _, x := range snap.Participants {
-		p.emitJSON(Line{Time: stamp(at), Conference: p.conf, Kind: "change",
-			Change: &changeLine{Change: meeting.Change{Kind: Present, At: at, PID: x.PID, Name: x.Name}}})
+		p.emitJSON(record.Present(p.conf, at, x))
 	}
 }
 
 // snapshot prints the whole picture (state --format json).
 func (p *printer) snapshot(snap *meeting.Snapshot) {
-	b, err := json.Marshal(snap)
-	if err != nil {
-		p.emitJSON(Line{Time: stamp(p.now()), Conference: p.conf, Kind: "error", Reason: err.Error()})
-		return
-	}
-	p.emitJSON(Line{Time: stamp(snap.UpdatedAt), Conference: p.conf, Kind: "snapshot", Snapshot: json.RawMessage(scrubLinks(b))})
+	p.emitJSON(record.Snapshot(p.conf, snap))
 }
 
 // final prints the last record of a run: ended, or stopped and why.
 func (p *printer) final(o outcome) {
-	code := o.code
 	if p.pretty {
 		text := o.status
 		if o.reason != "" {
@@ -176,14 +117,11 @@ func (p *printer) final(o outcome) {
 		p.emitPretty(p.now(), "status", text)
 		return
 	}
-	p.emitJSON(Line{Time: stamp(p.now()), Conference: p.conf, Kind: "status", Status: o.status, Reason: o.reason, Class: o.class, ExitCode: &code})
+	p.emitJSON(record.End(p.conf, p.now(), o.status, o.reason, o.class, o.code))
 }
 
-func (p *printer) emitJSON(l Line) {
-	b, err := json.Marshal(l)
-	if err != nil {
-		b, _ = json.Marshal(Line{Time: l.Time, Conference: l.Conference, Kind: "error", Reason: err.Error()})
-	}
+func (p *printer) emitJSON(r record.Record) {
+	b := r.Marshal()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.w.Write(b)

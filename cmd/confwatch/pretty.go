@@ -6,13 +6,14 @@ import (
 
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/internal/record"
 )
 
 // The pretty format tells the meeting in words, one line per change. Every
 // string here ends up in emitPretty, which passes it through terminal().
 
 // describeChange is a change for people: names, not PIDs.
-func describeChange(c changeLine) string {
+func describeChange(c record.NamedChange) string {
 	switch c.Kind {
 	case meeting.SpeakersChanged:
 		if len(c.SpeakerNames) == 0 {
@@ -119,7 +120,7 @@ func pushNote(e *events.Push, before *meeting.Snapshot, after func() *meeting.Sn
 	return strings.Join(parts, "; ")
 }
 
-func waitingNote(m events.WaitingMember, before *meeting.Snapshot) string {
+func waitingNote(m events.Participant, before *meeting.Snapshot) string {
 	var known *meeting.WaitingMember
 	for i := range before.WaitingRoom {
 		if before.WaitingRoom[i].PID == m.PID {

@@ -186,7 +186,9 @@ func TestStateOnATerminalFitsAndAligns(t *testing.T) {
 	if after := out[strings.LastIndex(out, "\x1b[2J"):]; !strings.Contains(after, "status   ended") {
 		t.Errorf("the end is not told below the table:\n%s", after)
 	}
-	if t.Failed() || testing.Verbose() {
+	if t.Failed() {
+		t.Logf("the whole output:\n%q", out)
+	} else if testing.Verbose() {
 		t.Logf("last frame:\n%s", lastFrame(out))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -175,12 +174,8 @@ func (s *stream) HandleEvent(ctx context.Context, e events.Event) {
 			s.presented = true
 			p.present(e.CreateTime, s.state.Snapshot())
 		}
-	case *events.Subscribed:
-		p.status(e.At, "subscribed", "", 0)
-	case *events.Disconnected:
-		p.status(e.At, "disconnected", fmt.Sprint(e.Err), 0)
-	case *events.Resubscribed:
-		p.status(e.BlindTo, "resubscribed", "", max(e.Blind(), time.Millisecond))
+	default:
+		p.status(e)
 	}
 }
 

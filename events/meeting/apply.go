@@ -13,7 +13,7 @@ type applier struct {
 	gen uint64
 	nv  *view // the view being built; not yet published
 	// base is the picture changes are computed against, and emit says
-	// whether to compute them at all (see State.handlePush).
+	// whether to compute them at all (see State.publish).
 	base      *view
 	emit      bool
 	d         differ

@@ -73,55 +73,59 @@ type Change struct {
 
 // String describes the change for humans, e.g. `Li Wei raised a hand`.
 func (c Change) String() string {
-	who := c.Name
-	if who == "" {
-		who = c.PID
-	}
-	var s string
-	switch c.Kind {
-	case ParticipantJoined:
-		s = who + " joined"
-	case ParticipantLeft:
-		s = who + " left"
-	case ParticipantRenamed:
-		s = fmt.Sprintf("%q renamed to %q", c.From, c.To)
-	case RoleChanged:
-		s = fmt.Sprintf("%s changed role from %s to %s", who, orNone(c.From), orNone(c.To))
-	case HandRaised:
-		s = who + " raised a hand"
-	case HandLowered:
-		s = who + " lowered a hand"
-	case Muted:
-		s = who + " was muted"
-	case Unmuted:
-		s = who + " was unmuted"
-	case SharingStarted:
-		s = who + " started sharing"
-	case SharingStopped:
-		s = who + " stopped sharing"
-	case SpeakersChanged:
-		if len(c.Speakers) == 0 {
-			s = "nobody is speaking"
-		} else {
-			s = "speaking: " + strings.Join(c.Speakers, ", ")
-		}
-	case MeetingLocked:
-		s = "meeting locked"
-	case MeetingUnlocked:
-		s = "meeting unlocked"
-	case RecordingStarted:
-		s = "recording started"
-	case RecordingStopped:
-		s = "recording stopped"
-	case MeetingEnded:
-		s = "meeting ended"
-	default:
-		s = fmt.Sprintf("%s %s", c.Kind, who)
-	}
+	s := c.describe()
 	if c.Inferred {
 		s += " (while disconnected)"
 	}
 	return s
+}
+
+// participantVerbs are the descriptions that follow a participant's name;
+// meetingPhrases those of meeting-wide changes. The other kinds carry
+// values of their own (see describe).
+var (
+	participantVerbs = map[ChangeKind]string{
+		ParticipantJoined: "joined",
+		ParticipantLeft:   "left",
+		HandRaised:        "raised a hand",
+		HandLowered:       "lowered a hand",
+		Muted:             "was muted",
+		Unmuted:           "was unmuted",
+		SharingStarted:    "started sharing",
+		SharingStopped:    "stopped sharing",
+	}
+	meetingPhrases = map[ChangeKind]string{
+		MeetingLocked:    "meeting locked",
+		MeetingUnlocked:  "meeting unlocked",
+		RecordingStarted: "recording started",
+		RecordingStopped: "recording stopped",
+		MeetingEnded:     "meeting ended",
+	}
+)
+
+func (c Change) describe() string {
+	who := c.Name
+	if who == "" {
+		who = c.PID
+	}
+	if verb, ok := participantVerbs[c.Kind]; ok {
+		return who + " " + verb
+	}
+	if phrase, ok := meetingPhrases[c.Kind]; ok {
+		return phrase
+	}
+	switch c.Kind {
+	case ParticipantRenamed:
+		return fmt.Sprintf("%q renamed to %q", c.From, c.To)
+	case RoleChanged:
+		return fmt.Sprintf("%s changed role from %s to %s", who, orNone(c.From), orNone(c.To))
+	case SpeakersChanged:
+		if len(c.Speakers) == 0 {
+			return "nobody is speaking"
+		}
+		return "speaking: " + strings.Join(c.Speakers, ", ")
+	}
+	return fmt.Sprintf("%s %s", c.Kind, who)
 }
 
 func orNone(s string) string {

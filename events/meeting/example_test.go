@@ -14,7 +14,7 @@ func Example() {
 		OnChange: func(c meeting.Change) { fmt.Println("change:", c) },
 	})
 	at := time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC)
-	push := func(msgID string, mode events.Mode, version int64, payload any) *events.Push {
+	push := func(msgID string, mode events.Mode, version int64, payload events.Payload) *events.Push {
 		at = at.Add(time.Second)
 		return &events.Push{
 			Envelope: events.Envelope{MsgID: msgID, Mode: mode, Version: version, CreateTime: at, ConfID: "986112045"},

@@ -30,7 +30,7 @@ type script struct {
 
 func newScript() *script { return &script{at: t0} }
 
-func actionOf(payload any) string {
+func actionOf(payload events.Payload) string {
 	switch payload.(type) {
 	case *events.ConfBasicInfoNotify:
 		return events.ActionConfBasicInfo
@@ -56,7 +56,7 @@ func actionOf(payload any) string {
 
 // push returns the next push. version 0 means "a fresh ms timestamp" for a
 // full push.
-func (sc *script) push(payload any, mode events.Mode, version int64) *events.Push {
+func (sc *script) push(payload events.Payload, mode events.Mode, version int64) *events.Push {
 	sc.n++
 	sc.at = sc.at.Add(time.Second)
 	if version == 0 && mode == events.ModeFull {
@@ -75,9 +75,11 @@ func (sc *script) push(payload any, mode events.Mode, version int64) *events.Pus
 	}
 }
 
-func (sc *script) full(payload any) *events.Push { return sc.push(payload, events.ModeFull, 0) }
+func (sc *script) full(payload events.Payload) *events.Push {
+	return sc.push(payload, events.ModeFull, 0)
+}
 
-func (sc *script) delta(payload any, version int64) *events.Push {
+func (sc *script) delta(payload events.Payload, version int64) *events.Push {
 	return sc.push(payload, events.ModeDelta, version)
 }
 

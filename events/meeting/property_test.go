@@ -183,7 +183,7 @@ func (g *gen) fullVersion(t *rapid.T) int64 {
 	return g.now
 }
 
-func (g *gen) push(payload any, mode events.Mode, version int64) *events.Push {
+func (g *gen) push(payload events.Payload, mode events.Mode, version int64) *events.Push {
 	p := g.sc.push(payload, mode, version)
 	g.history = append(g.history, p)
 	return p

@@ -162,39 +162,66 @@ func (s *State) or(t time.Time) time.Time {
 }
 
 func (s *State) handlePush(p *events.Push) {
-	k, ok := kindOf(p.Payload)
-	if !ok {
-		s.stats.ignored.Add(1)
-		s.log.Debug("meeting: push ignored: not modelled", "action", p.Action)
-		return
-	}
 	old := s.cur.Load()
-	if old.confID != "" && p.ConfID != "" && p.ConfID != old.confID {
-		s.stats.ignored.Add(1)
-		s.log.Warn("meeting: push ignored: other meeting", "action", p.Action, "confID", p.ConfID, "want", old.confID)
-		return
-	}
-	if p.MsgID != "" && s.msgs.seen(p.MsgID) {
-		s.stats.duplicate.Add(1)
-		s.log.Debug("meeting: push dropped: repeated msgID", "action", p.Action, "msgID", p.MsgID)
-		return
-	}
-	lastDelta := s.vers.delta[k]
-	verdict := s.vers.check(k, p.Mode, p.Version)
-	switch verdict {
-	case dropStale:
-		s.stats.stale.Add(1)
-		s.log.Debug("meeting: push dropped: stale", "action", p.Action, "mode", p.Mode, "version", p.Version)
-		return
-	case dropDuplicate:
-		s.stats.duplicate.Add(1)
-		s.log.Debug("meeting: push dropped: repeated version", "action", p.Action, "version", p.Version)
+	k, verdict, lastDelta, ok := s.admit(p, old)
+	if !ok {
 		return
 	}
 	s.vers.commit(k, p.Mode, p.Version)
 	s.msgs.add(p.MsgID)
 	s.started = true
 
+	changes := s.publish(k, p, old)
+	if verdict == acceptAfterGap && kinds[k].gapResync {
+		s.stats.gaps.Add(1)
+		s.askResync(fmt.Sprintf("%s delta version %d after %d", kinds[k].action, p.Version, lastDelta))
+	}
+	if s.cfg.OnChange != nil {
+		sortChanges(changes)
+		for _, c := range changes {
+			s.cfg.OnChange(c)
+		}
+	}
+}
+
+// admit decides whether p is applied to old: it must be of a modelled
+// type and of this meeting, and neither a repeated msgID nor a stale or
+// repeated version. It returns p's type, the version check's verdict and
+// the type's last delta version before p; it counts and logs what it
+// drops.
+func (s *State) admit(p *events.Push, old *view) (k kind, v verdict, lastDelta int64, ok bool) {
+	k, ok = kindOf(p.Payload)
+	switch {
+	case !ok:
+		s.stats.ignored.Add(1)
+		s.log.Debug("meeting: push ignored: not modelled", "action", p.Action)
+		return k, v, 0, false
+	case old.confID != "" && p.ConfID != "" && p.ConfID != old.confID:
+		s.stats.ignored.Add(1)
+		s.log.Warn("meeting: push ignored: other meeting", "action", p.Action, "confID", p.ConfID, "want", old.confID)
+		return k, v, 0, false
+	case p.MsgID != "" && s.msgs.seen(p.MsgID):
+		s.stats.duplicate.Add(1)
+		s.log.Debug("meeting: push dropped: repeated msgID", "action", p.Action, "msgID", p.MsgID)
+		return k, v, 0, false
+	}
+	lastDelta = s.vers.delta[k]
+	switch v = s.vers.check(k, p.Mode, p.Version); v {
+	case dropStale:
+		s.stats.stale.Add(1)
+		s.log.Debug("meeting: push dropped: stale", "action", p.Action, "mode", p.Mode, "version", p.Version)
+		return k, v, lastDelta, false
+	case dropDuplicate:
+		s.stats.duplicate.Add(1)
+		s.log.Debug("meeting: push dropped: repeated version", "action", p.Action, "version", p.Version)
+		return k, v, lastDelta, false
+	}
+	return k, v, lastDelta, true
+}
+
+// publish applies p, of type k, to a copy of old, stores the result as the
+// current view and returns the changes it revealed, unsorted.
+func (s *State) publish(k kind, p *events.Push, old *view) []Change {
 	full := kinds[k].fullState || !isDelta(p.Mode)
 	s.gen++
 	a := applier{gen: s.gen, nv: old.clone(), inviteCap: s.cfg.InviteResults}
@@ -223,17 +250,7 @@ func (s *State) handlePush(p *events.Push) {
 	}
 	s.cur.Store(a.nv)
 	s.stats.applied.Add(1)
-
-	if verdict == acceptAfterGap && kinds[k].gapResync {
-		s.stats.gaps.Add(1)
-		s.askResync(fmt.Sprintf("%s delta version %d after %d", kinds[k].action, p.Version, lastDelta))
-	}
-	if s.cfg.OnChange != nil {
-		sortChanges(a.d.out)
-		for _, c := range a.d.out {
-			s.cfg.OnChange(c)
-		}
-	}
+	return a.d.out
 }
 
 // askResync calls Config.Resync. The session it reaches rate-limits the

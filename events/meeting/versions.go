@@ -48,7 +48,7 @@ var kinds = [nKinds]kindInfo{
 // kindOf maps a payload to the type it belongs to. It goes by the payload's
 // Go type rather than the action string, so a typed nil or an unknown
 // action is simply not modelled.
-func kindOf(payload any) (kind, bool) {
+func kindOf(payload events.Payload) (kind, bool) {
 	switch p := payload.(type) {
 	case *events.ConfBasicInfoNotify:
 		return kBasic, p != nil

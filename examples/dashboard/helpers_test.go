@@ -19,7 +19,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -187,7 +187,7 @@ func startRig(t *testing.T, fcfg fakemeeting.Config, backoff connector.Backoff) 
 	ctx, cancel := context.WithCancel(context.Background())
 	watched := make(chan error, 1)
 	go func() {
-		watched <- watch(ctx, target{Conference: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()), API: fake.URL(), Backoff: backoff}, f, log)
+		watched <- watch(ctx, target{Conference: fake.ConferenceID(), Password: secret.New(fake.HostPassword()), API: fake.URL(), Backoff: backoff}, f, log)
 	}()
 	t.Cleanup(func() {
 		srv.Close() // ends the event streams, which hs.Close would wait for

@@ -29,6 +29,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -37,7 +38,7 @@ import (
 type config struct {
 	Addr       string // listen address; "" means 127.0.0.1:8080
 	Conference string
-	Password   token.Secret
+	Password   secret.Secret
 	API        string  // meeting API base URL; "" means token.DefaultBaseURL
 	Speed      float64 // demo only; 0 means 1
 	Logger     *slog.Logger
@@ -60,7 +61,7 @@ func (c config) Validate() error {
 }
 
 func main() {
-	cfg := config{Password: token.NewSecret(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
+	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "serve the page on `host:port`")
 	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
 	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
@@ -94,7 +95,7 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 		defer fake.Close() // deferred first, so it runs after wg.Wait below
-		t = target{Conference: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()), API: fake.URL()}
+		t = target{Conference: fake.ConferenceID(), Password: secret.New(fake.HostPassword()), API: fake.URL()}
 	}
 	ln, err := net.Listen("tcp", cmp.Or(cfg.Addr, "127.0.0.1:8080"))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -74,7 +75,7 @@ func TestRunStopsWhenThePasswordIsRefused(t *testing.T) {
 	defer fake.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, done := startRun(t, ctx, config{Conference: fake.ConferenceID(), Password: token.NewSecret("wrong-password"), API: fake.URL()})
+	_, done := startRun(t, ctx, config{Conference: fake.ConferenceID(), Password: secret.New("wrong-password"), API: fake.URL()})
 	select {
 	case err := <-done:
 		if !errors.Is(err, connector.ErrCredentialsRejected) && !errors.Is(err, token.ErrUnauthorized) {
@@ -91,14 +92,14 @@ func TestRunStopsWhenThePasswordIsRefused(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	for _, c := range []config{
 		{Conference: "986112045"},
-		{Password: token.NewSecret("604117")},
+		{Password: secret.New("604117")},
 		{Speed: -1},
 	} {
 		if c.Validate() == nil {
 			t.Errorf("Validate(%+v) = nil, want an error", c)
 		}
 	}
-	if err := (config{Conference: "986112045", Password: token.NewSecret("604117")}).Validate(); err != nil {
+	if err := (config{Conference: "986112045", Password: secret.New("604117")}).Validate(); err != nil {
 		t.Errorf("Validate of a live config: %v", err)
 	}
 	if err := (config{}).Validate(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -105,7 +106,7 @@ func (f *feed) Changed() <-chan struct{} { return f.changed }
 // target is the meeting to watch and how to reach it.
 type target struct {
 	Conference string
-	Password   token.Secret
+	Password   secret.Secret
 	API        string
 	// Backoff shapes reconnects; zero fields take the connector's defaults.
 	Backoff connector.Backoff

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 const (
@@ -35,7 +35,7 @@ func runBot(t *testing.T, hook webhookConfig) (*fakemeeting.Server, *syncBuffer,
 	t.Cleanup(fake.Close)
 	var out, logs syncBuffer
 	hook.Logger = newLogger(&logs)
-	cfg := config{Conference: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()), API: fake.URL(), Webhook: hook}
+	cfg := config{Conference: fake.ConferenceID(), Password: secret.New(fake.HostPassword()), API: fake.URL(), Webhook: hook}
 	ctx, cancel := context.WithCancel(context.Background())
 	done, finished := make(chan error, 1), make(chan struct{})
 	go func() {
@@ -160,7 +160,7 @@ func TestBotKeepsRunningWhenWebhookAlwaysFails(t *testing.T) {
 func TestRunNeedsBothCredentials(t *testing.T) {
 	for _, cfg := range []config{
 		{Conference: "986112045"},
-		{Password: token.NewSecret("604117")},
+		{Password: secret.New("604117")},
 	} {
 		if err := run(context.Background(), cfg, &syncBuffer{}, newLogger(&syncBuffer{})); err == nil {
 			t.Errorf("run(%+v) = nil, want a usage error", cfg)

@@ -1,9 +1,13 @@
 // Command handraise-bot watches a Huawei Cloud Meeting and reports what a
 // host wants to hear about: hands going up and down, someone joining while
 // the meeting is locked, recording starting. Each goes to stdout as one line
-// and, with -webhook, as a JSON notice POSTed to a URL.
+// and, with -webhook, as a JSON notice POSTed to a URL. With -lower-after it
+// lowers a hand that stayed up that long, and with -admit it lets in
+// waiting-room members whose name matches; both are off by default and
+// both report what they did.
 //
 //	go run ./examples/handraise-bot -speed 10          # the built-in demo meeting
+//	go run ./examples/handraise-bot -speed 10 -lower-after 300ms -admit '^Guest'
 //	CONFWATCH_HOST_PASSWORD=... go run ./examples/handraise-bot -conference 986112045 -webhook https://hooks.example.com/T/B/x
 package main
 
@@ -22,9 +26,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -32,18 +38,27 @@ import (
 // Conference nor Password it plays the built-in demo meeting.
 type config struct {
 	Conference string
-	Password   token.Secret
+	Password   secret.Secret
 	API        string
 	Speed      float64 // demo only
 	Webhook    webhookConfig
+	// LowerAfter, when positive, lowers a hand that stayed up this long.
+	LowerAfter time.Duration
+	// Admit, when set, admits waiting-room members whose name matches this
+	// regular expression.
+	Admit string
+	// Clock times LowerAfter. Nil means the wall clock.
+	Clock clock.Clock
 }
 
 func main() {
-	cfg := config{Password: token.NewSecret(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
+	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
 	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
 	flag.StringVar(&cfg.Webhook.URL, "webhook", "", "also POST each notice as JSON to `URL`")
 	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
+	flag.DurationVar(&cfg.LowerAfter, "lower-after", 0, "lower a hand that stayed up this long, e.g. 2m (default: never)")
+	flag.StringVar(&cfg.Admit, "admit", "", "admit waiting-room members whose name matches this regular `PATTERN` (default: nobody)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -66,7 +81,7 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 			return err
 		}
 		defer srv.Close()
-		cfg.Conference, cfg.Password, cfg.API = srv.ConferenceID(), token.NewSecret(srv.HostPassword()), srv.URL()
+		cfg.Conference, cfg.Password, cfg.API = srv.ConferenceID(), secret.New(srv.HostPassword()), srv.URL()
 		pctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		wg.Go(func() {
@@ -94,17 +109,20 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	out = &lockedWriter{w: out} // the actor prints too
 	sess, err := connector.New(connector.Config{ConferenceID: cfg.Conference, Tokens: tokens, Logger: log, AllowPlainText: strings.HasPrefix(cfg.API, "http://")})
 	if err != nil {
 		return err
 	}
 	var state *meeting.State
+	var bot *actor // nil unless -lower-after or -admit
 	state = meeting.New(meeting.Config{
 		Resync: sess.Resync,
 		// OnChange runs on the session's event goroutine, after the snapshot
 		// holding the change is published: printing is quick and the webhook
 		// only queues, so a slow webhook never holds up the meeting.
 		OnChange: func(c meeting.Change) {
+			bot.changed(c)
 			n := notice{Kind: string(c.Kind), Text: c.String(), Conference: cfg.Conference, PID: c.PID, Name: c.Name, At: c.At, Inferred: c.Inferred}
 			switch {
 			case c.Kind == meeting.ParticipantJoined && state.Snapshot().Status.Locked:
@@ -120,7 +138,11 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 			hook.Send(n)
 		},
 	})
-	if err := sess.Run(ctx, state); err != nil && !errors.Is(err, connector.ErrMeetingEnded) && ctx.Err() == nil {
+	if bot, err = startActor(ctx, cfg, tokens, state, out, hook, log); err != nil {
+		return err
+	}
+	defer bot.stop()
+	if err := sess.Run(ctx, bot.handler(state)); err != nil && !errors.Is(err, connector.ErrMeetingEnded) && ctx.Err() == nil {
 		return err
 	}
 	return nil

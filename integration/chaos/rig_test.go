@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -21,7 +22,6 @@ import (
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/integration/internal/pipeline"
-	"github.com/confwatch/confwatch/token"
 )
 
 // waitLong bounds every wait for something a scenario expects to happen.
@@ -148,7 +148,7 @@ func (r *rig) start() {
 	w, err := pipeline.StartWatcher(pipeline.WatcherConfig{
 		APIBase:      "http://" + r.api.Listen,
 		ConferenceID: r.fake.ConferenceID(),
-		Password:     token.NewSecret(r.fake.HostPassword()),
+		Password:     secret.New(r.fake.HostPassword()),
 		TokenTimeout: 2 * time.Second,
 		Logger:       slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnChange: func(c meeting.Change) {

@@ -1,6 +1,7 @@
 // Package fakemeeting is an importable, faithful fake of Huawei Cloud
-// Meeting's meeting-control service: the two HTTP token endpoints and the
-// meeting-control WebSocket push channel. Use it the way net/http/httptest
+// Meeting's meeting-control service: the two HTTP token endpoints, the
+// REST control actions and the meeting-control WebSocket push channel.
+// Use it the way net/http/httptest
 // is used: start one per test with New, point the client under test at
 // URL(), script the meeting, and Close it.
 //
@@ -78,6 +79,36 @@
 //
 // Close codes are not documented by the vendor; the fake uses 1000 for
 // meeting end and idle timeout and 1008 for authentication failures.
+//
+// # Control actions
+//
+// Under PathControl the fake serves the meeting-control REST actions of
+// the REST reference (§1): ShowRealTimeInfoOfMeeting (GET realTimeInfo),
+// InviteParticipant (POST participants), HangUp (POST
+// participants/delete), and PUT SetRole, MuteParticipant, MuteMeeting,
+// Hand, BatchHand, LockMeeting, ProlongMeeting, StopMeeting, Record,
+// RenameParticipant, SetCohost, AllowWaitingParticipant,
+// MoveToWaitingRoom and BatchMoveToWaitingRoom, each with the vendor's
+// method, path, query and body shape. A wrong method is 405, an unknown
+// path 404, a missing or mistyped key or an undocumented one 400
+// MMC.111070001, a switch other than 0/1 400 MMC.111072045, an empty body
+// 400 MMC.111072057, an unknown pid 400 MMC.111072008, all in the vendor's
+// error body. X-Conference-Authorization must be a live control token the
+// fake issued (raw or Basic): missing is 400 MMC.111070111, unknown or
+// expired 401 MMC.111070004; an ended meeting answers 400 MMC.111072006.
+// A success is 200 {"returnCode":0,"returnDesc":"SUCCESS"} (realTimeInfo:
+// its object), and the change is applied to the meeting and pushed as the
+// real service would: a mute or a hand as a ParticipantsNotify delta,
+// lock, record, all-mute and extensions as ConfDynamicInfoNotify, an
+// admission as WaitingListNotify WAITINGSTATE "1", a ParticipantsNotify
+// join and the waiting entry's removal, and so on (control_apply.go and
+// control_people.go say which). A "set" that changes nothing pushes
+// nothing; batch actions are all-or-nothing.
+//
+// Server.Control returns the kit for tests: Requests (every request with
+// its answer, the token not kept), Refuse and Delay per action, SetCaller
+// (host, co-host, guest: REST reference §3's role table) and SetDenyStatus
+// (400 or 403 for refusals by role).
 //
 // # Scripting
 //

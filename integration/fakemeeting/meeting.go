@@ -40,6 +40,8 @@ type meetingState struct {
 	endTime   time.Time
 	mode      string
 	lock      bool
+	muteAll   bool // all-mute (ConfDynamicInfoNotify mute)
+	canUnmute bool // under all-mute, may guests unmute themselves
 	rec       bool
 	recOcc    bool
 	subtitle  bool

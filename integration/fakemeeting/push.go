@@ -71,7 +71,7 @@ func (s *Server) snapshotLocked(action string, now time.Time) (b []byte, ok bool
 		return mustJSON(wireDynamicInfo{
 			wireHead: h,
 			EndTime:  itoa(m.endTime.UnixMilli()), Mode: m.mode, State: m.state,
-			Lock: b01(m.lock), Mute: 1, CanUnmute: 1, PicNum: 4, MaxPartViewNum: 8,
+			Lock: b01(m.lock), Mute: b01(m.muteAll), CanUnmute: b01(m.canUnmute), PicNum: 4, MaxPartViewNum: 8,
 			RecState:      b01(m.rec),
 			MultiPic:      wireMultiPic{PicNum: 4, Period: 10, PicInfos: pics},
 			ConfIMGroupID: "im_" + s.cfg.ConferenceID + "_" + s.guestKey[:4],

@@ -99,8 +99,9 @@ type Server struct {
 	clients  []*http.Client
 	delay    time.Duration
 
-	meeting Meeting // the script API, handed out by Meeting
-	faults  Faults  // the fault API, handed out by Faults
+	meeting Meeting      // the script API, handed out by Meeting
+	faults  Faults       // the fault API, handed out by Faults
+	ctrl    controlState // the control endpoints' knobs and log (control.go)
 }
 
 // New starts a fake on 127.0.0.1 (a random port) and returns it. It
@@ -167,6 +168,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc(PathToken, s.handleToken)
 	mux.HandleFunc(PathWSToken, s.handleWSToken)
 	mux.HandleFunc(PathWS, s.handleWS)
+	s.serveControl(mux)
 	// httptest owns the listener, the certificate (its own, for 127.0.0.1
 	// and ::1) and the serving goroutines; Close joins them.
 	s.ts = httptest.NewUnstartedServer(s.track(mux))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -184,7 +185,7 @@ func TestCLILeaksNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tc.CloseIdleConnections()
-		ctl, err := tc.Login(ctx, fake.ConferenceID(), token.NewSecret(canaryPassword))
+		ctl, err := tc.Login(ctx, fake.ConferenceID(), secret.New(canaryPassword))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func tap(a *audit) events.Handler {
 func watch(t *testing.T, a *audit, fake *fakemeeting.Server, password string) *pipeline.Watcher {
 	t.Helper()
 	w, err := pipeline.StartWatcher(pipeline.WatcherConfig{
-		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(password),
+		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: secret.New(password),
 		TokenTimeout: 5 * time.Second, Logger: a.logger("session"), Session: fast, Tap: tap(a),
 	})
 	if err != nil {
@@ -183,7 +184,7 @@ func TestCallerGivenTokenLeaksNothing(t *testing.T) {
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
-	minted, err := c.Login(ctx, fake.ConferenceID(), token.NewSecret(canaryPassword))
+	minted, err := c.Login(ctx, fake.ConferenceID(), secret.New(canaryPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

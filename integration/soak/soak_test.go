@@ -2,6 +2,7 @@ package soak_test
 
 import (
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -17,7 +18,6 @@ import (
 	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/integration/internal/pipeline"
-	"github.com/confwatch/confwatch/token"
 )
 
 // waitLong bounds the real-time waits of the final convergence.
@@ -77,7 +77,7 @@ func TestSoak(t *testing.T) {
 	d.pids = append(d.pids, fake.Meeting().View().Order...)
 	logger := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d.w, err = pipeline.StartWatcher(pipeline.WatcherConfig{
-		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: token.NewSecret(fake.HostPassword()),
+		APIBase: fake.URL(), ConferenceID: fake.ConferenceID(), Password: secret.New(fake.HostPassword()),
 		HTTPClient: fake.Client(), TokenTimeout: 10 * time.Second, Clock: clk, Logger: logger,
 	})
 	if err != nil {

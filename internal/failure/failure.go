@@ -64,6 +64,9 @@ var (
 	// ErrPermissionDenied: the credentials are good but not allowed to do
 	// this (not the host, insufficient permission).
 	ErrPermissionDenied = errors.New("permission denied")
+	// ErrParticipantNotFound: a control action names a participant (or
+	// waiting-room member) who is not in the meeting (any more).
+	ErrParticipantNotFound = errors.New("token: participant not found")
 	// ErrBadRequest: the service refused the request itself; repeating it
 	// cannot help (a bug or a misconfiguration, e.g. a wrong meeting ID).
 	ErrBadRequest = errors.New("request refused as invalid")
@@ -130,7 +133,12 @@ var table = []row{
 
 	{src: API, status: http.StatusForbidden, err: ErrPermissionDenied},
 	{src: API, code: "MMC.111070002", client4xx: true, err: ErrPermissionDenied}, // insufficient permission
-	{src: API, code: "MMC.111072025", client4xx: true, err: ErrPermissionDenied}, // not the host (REST reference)
+	{src: API, code: "MMC.111072070", client4xx: true, err: ErrPermissionDenied}, // operation not allowed for a guest (REST reference §2.3)
+	{src: API, code: "MMC.111072071", client4xx: true, err: ErrPermissionDenied}, // only allowed on yourself
+	{src: API, code: "MMC.111072110", client4xx: true, err: ErrPermissionDenied}, // co-host cannot operate the host
+
+	{src: API, code: "MMC.111072008", client4xx: true, err: ErrParticipantNotFound}, // participant (member) does not exist (REST reference, hang-up)
+	{src: API, code: "MMC.111080004", client4xx: true, err: ErrParticipantNotFound}, // participant not found
 
 	{src: API, code: "MMC.111070001", client4xx: true, err: ErrBadRequest}, // bad request
 	{src: API, code: "MMC.111070111", client4xx: true, err: ErrBadRequest}, // request token empty
@@ -206,6 +214,7 @@ var classes = []struct {
 	{ErrCredentialsRejected, Stop},
 	{ErrPermissionDenied, Stop},
 	{ErrBadRequest, Stop},
+	{ErrParticipantNotFound, Stop},
 	{ErrRateLimited, Wait},
 	{ErrNotStarted, Wait},
 	{ErrLoginLocked, Wait},

@@ -13,6 +13,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -22,7 +23,7 @@ type WatcherConfig struct {
 	APIBase string
 	// ConferenceID and Password log in.
 	ConferenceID string
-	Password     token.Secret
+	Password     secret.Secret
 	// HTTPClient sends the token requests. Nil means the token package's
 	// own client. Either way Stop closes its idle connections, so that no
 	// keep-alive goroutine outlives the Watcher.

@@ -6,10 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
-	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/internal/wire"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
+	"github.com/gorilla/websocket"
 )
 
 // bareDialer is what the baselines dial with: a plain gorilla dialer with
@@ -28,7 +28,7 @@ func bareDialer(bufSize int) *websocket.Dialer {
 // bareLogin gets the control token the baselines share: a bare client
 // needs one, and its cost is not per socket.
 func bareLogin(ctx context.Context, tc *token.Client, tgt target) (*token.Control, error) {
-	ctl, err := tc.Login(ctx, tgt.confID, token.NewSecret(tgt.password))
+	ctl, err := tc.Login(ctx, tgt.confID, secret.New(tgt.password))
 	if err != nil {
 		return nil, fmt.Errorf("scenario: bare login: %w", err)
 	}
@@ -49,7 +49,7 @@ func dialBare(ctx context.Context, tc *token.Client, d *websocket.Dialer, tgt ta
 	if err != nil {
 		return nil, fmt.Errorf("scenario: bare dial: %w", err)
 	}
-	sub, err := events.EncodeSubscribe(events.Sequence(time.Now()), tgt.confID, types, ctl.Token)
+	sub, err := wire.EncodeSubscribe(wire.Sequence(time.Now()), tgt.confID, types, ctl.Token)
 	if err == nil {
 		err = conn.WriteMessage(websocket.TextMessage, sub)
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/internal/wire"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Kind is a client that receives a flood.
@@ -156,17 +157,13 @@ func (c *FloodClient) handler(kind Kind) (events.Handler, error) {
 		}), nil
 	}
 	c.mux = events.NewMux(events.MuxConfig{})
-	if _, err := events.On(c.mux, func(context.Context, *events.Push, *events.ParticipantsNotify) { c.count.add() }, events.HandlerOptions{}); err != nil {
-		return nil, fmt.Errorf("scenario: connect: %w", err)
-	}
-	if _, err := events.On(c.mux, func(context.Context, *events.Push, *events.SpeakerChangeNotify) { c.count.add() }, events.HandlerOptions{}); err != nil {
-		return nil, fmt.Errorf("scenario: connect: %w", err)
-	}
+	events.On(c.mux, func(context.Context, *events.Push, *events.ParticipantsNotify) { c.count.add() }, events.HandlerOptions{})
+	events.On(c.mux, func(context.Context, *events.Push, *events.SpeakerChangeNotify) { c.count.add() }, events.HandlerOptions{})
 	return c.mux, nil
 }
 
 // dialURLSubscribe dials u and sends Subscribe for floodTypes.
-func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string, ctl token.Secret) (*websocket.Conn, error) {
+func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string, ctl secret.Secret) (*websocket.Conn, error) {
 	conn, resp, err := d.DialContext(ctx, u, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
@@ -174,7 +171,7 @@ func dialURLSubscribe(ctx context.Context, d *websocket.Dialer, u, confID string
 	if err != nil {
 		return nil, fmt.Errorf("scenario: dial: %w", err)
 	}
-	sub, err := events.EncodeSubscribe(events.Sequence(time.Now()), confID, floodTypes, ctl)
+	sub, err := wire.EncodeSubscribe(wire.Sequence(time.Now()), confID, floodTypes, ctl)
 	if err == nil {
 		err = conn.WriteMessage(websocket.TextMessage, sub)
 	}

@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"github.com/confwatch/confwatch/secret"
 	"net"
 	"net/http"
 	"sync"
@@ -89,7 +90,7 @@ func startFleet(ctx context.Context, spec fleetSpec) (*fleet, error) {
 	}
 	for i := range f.sessions {
 		prov, err := token.NewProvider(spec.tokens, token.ProviderConfig{
-			ConferenceID: spec.tgt.confID, Password: token.NewSecret(spec.tgt.password),
+			ConferenceID: spec.tgt.confID, Password: secret.New(spec.tgt.password),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("scenario: fleet: %w", err)

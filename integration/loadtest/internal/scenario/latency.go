@@ -16,6 +16,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -174,16 +175,14 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 		stop = func() { conn.Close() }
 	case "session":
 		mux := events.NewMux(events.MuxConfig{})
-		if _, err := events.On(mux, func(_ context.Context, _ *events.Push, p *events.ParticipantsNotify) {
+		events.On(mux, func(_ context.Context, _ *events.Push, p *events.ParticipantsNotify) {
 			for _, e := range p.Participants {
 				if ts, ok := e.Info[tsKey]; ok {
 					s.add(ts)
 				}
 			}
-		}, events.HandlerOptions{}); err != nil {
-			return row, err
-		}
-		prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword())})
+		}, events.HandlerOptions{})
+		prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 		if err != nil {
 			return row, err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -55,7 +56,7 @@ func Recovery(ctx context.Context, o Options) (*RecoveryResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: token.NewSecret(srv.HostPassword())})
+	prov, err := token.NewProvider(tc, token.ProviderConfig{ConferenceID: srv.ConferenceID(), Password: secret.New(srv.HostPassword())})
 	if err != nil {
 		return nil, fmt.Errorf("scenario: recovery: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -255,13 +256,13 @@ type replayTokens struct{ r *Replay }
 func (t replayTokens) Control(context.Context) (*token.Control, error) {
 	now := time.Now()
 	return &token.Control{
-		Token: token.NewSecret("stbreplay"), WSURL: t.r.URL(), Role: 1,
+		Token: secret.New("stbreplay"), WSURL: t.r.URL(), Role: 1,
 		ExpiresAt: now.Add(time.Hour), Lifetime: time.Hour, ObtainedAt: now,
 	}, nil
 }
 
 func (t replayTokens) WSToken(context.Context) (*token.WS, error) {
-	return &token.WS{Token: token.NewSecret("cnr" + strconv.FormatInt(t.r.tok.Add(1), 10)), ObtainedAt: time.Now()}, nil
+	return &token.WS{Token: secret.New("cnr" + strconv.FormatInt(t.r.tok.Add(1), 10)), ObtainedAt: time.Now()}, nil
 }
 
 func (replayTokens) Invalidate(*token.Control) {}

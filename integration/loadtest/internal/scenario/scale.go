@@ -70,9 +70,7 @@ func Scale(ctx context.Context, o Options) (*ScaleResult, error) {
 	}
 	shared := events.NewMux(events.MuxConfig{})
 	defer shared.Close(context.Background())
-	if _, err := events.On(shared, func(context.Context, *events.Push, *events.ParticipantsNotify) {}, events.HandlerOptions{}); err != nil {
-		return nil, err
-	}
+	events.On(shared, func(context.Context, *events.Push, *events.ParticipantsNotify) {}, events.HandlerOptions{})
 	before := settledMem()
 	o.log().Info("scale: ramp", "sessions", n, "concurrency", ScaleRamp)
 	f, err := startFleet(ctx, fleetSpec{

@@ -9,6 +9,7 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
+	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -17,7 +18,7 @@ import (
 type Source interface {
 	// dialInfo returns a dial URL with a fresh ws token and the control
 	// token for a bare client's Subscribe.
-	dialInfo(ctx context.Context) (string, token.Secret, error)
+	dialInfo(ctx context.Context) (string, secret.Secret, error)
 	// confID is the meeting's ID.
 	confID() string
 	// tokens returns a TokenSource for a session.
@@ -64,23 +65,23 @@ func (f *Fake) target() target {
 	return target{api: f.r.URL(), confID: f.r.ConferenceID(), password: f.r.Password()}
 }
 
-func (f *Fake) dialInfo(ctx context.Context) (string, token.Secret, error) {
+func (f *Fake) dialInfo(ctx context.Context) (string, secret.Secret, error) {
 	if f.ctl == nil {
 		ctl, err := bareLogin(ctx, f.tc, f.target())
 		if err != nil {
-			return "", token.Secret{}, err
+			return "", secret.Secret{}, err
 		}
 		f.ctl = ctl
 	}
 	ws, err := f.tc.WSToken(ctx, f.r.ConferenceID(), f.ctl.Token)
 	if err != nil {
-		return "", token.Secret{}, fmt.Errorf("scenario: ws token: %w", err)
+		return "", secret.Secret{}, fmt.Errorf("scenario: ws token: %w", err)
 	}
 	return connURL(f.ctl.WSURL, f.r.ConferenceID(), ws.Token), f.ctl.Token, nil
 }
 
 func (f *Fake) tokens() (connector.TokenSource, error) {
-	p, err := token.NewProvider(f.tc, token.ProviderConfig{ConferenceID: f.r.ConferenceID(), Password: token.NewSecret(f.r.Password())})
+	p, err := token.NewProvider(f.tc, token.ProviderConfig{ConferenceID: f.r.ConferenceID(), Password: secret.New(f.r.Password())})
 	if err != nil {
 		return nil, fmt.Errorf("scenario: provider: %w", err)
 	}
@@ -102,9 +103,9 @@ func (f *Fake) push(n int, mix fakemeeting.FloodMix) error {
 	return nil
 }
 
-func (r *Replay) dialInfo(context.Context) (string, token.Secret, error) {
+func (r *Replay) dialInfo(context.Context) (string, secret.Secret, error) {
 	ws, _ := replayTokens{r}.WSToken(context.Background())
-	return connURL(r.URL(), r.confID(), ws.Token), token.NewSecret("stbreplay"), nil
+	return connURL(r.URL(), r.confID(), ws.Token), secret.New("stbreplay"), nil
 }
 
 func (r *Replay) confID() string { return fakemeeting.DefaultConferenceID }
@@ -115,6 +116,6 @@ func (r *Replay) subscribed(ctx context.Context) error { return r.accept(ctx, 20
 
 func (r *Replay) push(n int, _ fakemeeting.FloodMix) error { return r.Push(n) }
 
-func connURL(base, confID string, tmp token.Secret) string {
+func connURL(base, confID string, tmp secret.Secret) string {
 	return base + fakemeeting.PathWS + "?confID=" + url.QueryEscape(confID) + "&tmpToken=" + url.QueryEscape(tmp.Reveal())
 }

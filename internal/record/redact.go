@@ -1,4 +1,4 @@
-package main
+package record
 
 import (
 	"bytes"
@@ -10,12 +10,12 @@ import (
 // redacted replaces a join link wherever a payload is printed.
 const redacted = "REDACTED"
 
-// scrubLinks returns the JSON b with every join link replaced by REDACTED:
+// ScrubLinks returns the JSON b with every join link replaced by REDACTED:
 // guestJoinUri (a guest link with its key) and any other URL that carries
 // credentials — user info, a query, a fragment (the vendor's links keep
 // the meeting key after #), or a field named for joining. JSON without
 // "://" is returned as it is, so the common push costs one scan.
-func scrubLinks(b []byte) []byte {
+func ScrubLinks(b []byte) []byte {
 	if !bytes.Contains(b, []byte("://")) {
 		return b
 	}

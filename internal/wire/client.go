@@ -1,4 +1,4 @@
-package events
+package wire
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 // Client frames. The vendor wants the "data" of Subscribe and ConfControl
@@ -18,10 +18,6 @@ import (
 // the meeting-control token in clear, because the server needs it: they
 // are wire bytes, to be written to the socket and dropped, never logged or
 // put into an error.
-
-// SubtitleTypeLoudest is the subtitle type that captions the two loudest
-// speakers (the default).
-const SubtitleTypeLoudest = 0
 
 // MaxSubtitleSpeakers is the most speaker IDs a SubtitleControl may name.
 const MaxSubtitleSpeakers = 4
@@ -55,11 +51,11 @@ type subscribeData struct {
 }
 
 // EncodeSubscribe returns the Subscribe frame for conferenceID and the push
-// types (see KnownActions), authenticated by confToken, which is sent as
-// is (Reveal): pass "Basic <base64>" if that form is wanted.
+// types, authenticated by confToken, which is sent as is (Reveal): pass
+// "Basic <base64>" if that form is wanted.
 //
 // The frame holds the token in clear: write it to the socket only.
-func EncodeSubscribe(seq, conferenceID string, types []string, confToken token.Secret) ([]byte, error) {
+func EncodeSubscribe(seq, conferenceID string, types []string, confToken secret.Secret) ([]byte, error) {
 	if seq == "" {
 		return nil, errors.New("events: subscribe: empty sequence")
 	}
@@ -89,7 +85,7 @@ func EncodeSubscribe(seq, conferenceID string, types []string, confToken token.S
 }
 
 // EncodeHeartBeat returns the frame {"action":"HeartBeat","sequence":seq}.
-// The server echoes the sequence back (a *HeartBeat from Decode).
+// The server echoes the sequence back (see DecodeHeartBeat).
 func EncodeHeartBeat(seq string) []byte {
 	b, err := marshal(clientFrame{Action: ActionHeartBeat, Sequence: seq})
 	if err != nil {
@@ -98,23 +94,16 @@ func EncodeHeartBeat(seq string) []byte {
 	return b
 }
 
-// SubtitleControl turns live captions on or off (the ConfControl action of
-// type REALTIMESUBTITLE). Any meeting member may turn them on; once on,
-// they stop only when the meeting ends.
+// SubtitleControl is the content of a ConfControl frame of type
+// REALTIMESUBTITLE. It has the fields of events.SubtitleControl, which
+// converts to it.
 type SubtitleControl struct {
 	ConferenceID string
-	// ConfToken is the meeting-control token, sent as is.
-	ConfToken token.Secret
-	// On starts captions (isSubtitle 1); false stops them (0).
-	On bool
-	// SubtitleType is SubtitleTypeLoudest (0) or the vendor's named-speaker
-	// type, which needs SpeakerIDs.
+	ConfToken    secret.Secret
+	On           bool
 	SubtitleType int
-	// SISProperty names the ASR model, e.g. "chinese_16k_general" (the
-	// default when empty) or "chinese_16k_trial".
-	SISProperty string
-	// SpeakerIDs are up to MaxSubtitleSpeakers participant pids.
-	SpeakerIDs []string
+	SISProperty  string
+	SpeakerIDs   []string
 }
 
 type subtitleData struct {

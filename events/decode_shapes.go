@@ -1,14 +1,14 @@
 package events
 
 import (
-	"encoding/json"
-
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/internal/wire"
+	"github.com/confwatch/confwatch/secret"
 )
 
-// Wire structs: one per frame shape, decoded by a single json.Unmarshal
-// call each. They carry the JSON tags and the lenient scalar types; the
-// to* methods copy them into the exported payload types of payload.go.
+// Wire structs: one per push shape, decoded by a single json.Unmarshal
+// call each (see shape in decode.go). They embed wire.Envelope and carry
+// the JSON tags and the lenient scalar types of package wire; their payload
+// methods copy them into the exported payload types of payload.go.
 //
 // encoding/json matches keys case-insensitively (preferring an exact
 // match), so key spellings that differ only in case (orgId/orgID,
@@ -18,76 +18,54 @@ import (
 // Slices keep their nil-ness (absent or null → nil, [] → empty), so that a
 // decoded payload re-encodes to the same value.
 
-// wireEnvelope holds the push envelope; "action" is found by findAction
-// before decoding and is deliberately not a field here.
-type wireEnvelope struct {
-	Version    flexInt    `json:"version"`
-	CreateTime flexTime   `json:"createTime"`
-	MsgID      flexString `json:"msgID"`
-	MsgMode    flexInt    `json:"msgMode"`
-	ConfID     flexString `json:"confID"`
-}
-
-func (w *wireEnvelope) envelope(action string) Envelope {
-	return Envelope{
-		Action:     action,
-		Version:    int64(w.Version),
-		CreateTime: w.CreateTime.Time(),
-		MsgID:      string(w.MsgID),
-		Mode:       Mode(w.MsgMode),
-		ConfID:     string(w.ConfID),
-	}
-}
-
 // ---- ParticipantsNotify, WaitingListNotify (hot path: no Unmarshaler on
 // strings or maps) ----
 
 type wireParticipants struct {
-	wireEnvelope
+	wire.Envelope
 	Data []wireParticipant `json:"data"`
 }
 
 type wireParticipant struct {
-	PID  string  `json:"pid"`
-	Mode flexInt `json:"mode"`
-	Info PInfo   `json:"pinfoMap"`
+	PID  string   `json:"pid"`
+	Mode wire.Int `json:"mode"`
+	Info PInfo    `json:"pinfoMap"`
 }
 
-func (w *wireParticipants) toParticipants() *ParticipantsNotify {
+func (w *wireParticipants) entries() []Participant {
 	if w.Data == nil {
-		return &ParticipantsNotify{}
+		return nil
 	}
 	out := make([]Participant, len(w.Data))
 	for i := range w.Data {
 		d := &w.Data[i]
 		out[i] = Participant{PID: d.PID, Mode: int(d.Mode), Info: d.Info}
 	}
-	return &ParticipantsNotify{Participants: out}
+	return out
 }
 
-func (w *wireParticipants) toWaitingList() *WaitingListNotify {
-	if w.Data == nil {
-		return &WaitingListNotify{}
-	}
-	out := make([]WaitingMember, len(w.Data))
-	for i := range w.Data {
-		d := &w.Data[i]
-		out[i] = WaitingMember{PID: d.PID, Mode: int(d.Mode), Info: d.Info}
-	}
-	return &WaitingListNotify{Members: out}
+func (w *wireParticipants) payload() *ParticipantsNotify {
+	return &ParticipantsNotify{Participants: w.entries()}
+}
+
+// wireWaitingList has the participants' shape.
+type wireWaitingList wireParticipants
+
+func (w *wireWaitingList) payload() *WaitingListNotify {
+	return &WaitingListNotify{Members: (*wireParticipants)(w).entries()}
 }
 
 // ---- SpeakerChangeNotify (hot path) ----
 
 type wireSpeakers struct {
-	wireEnvelope
+	wire.Envelope
 	Data []wireSpeaker `json:"data"`
 }
 
 type wireSpeaker struct {
-	PID            string  `json:"pid"`
-	Name           string  `json:"name"`
-	SpeakingVolume flexInt `json:"speakingVolume"`
+	PID            string   `json:"pid"`
+	Name           string   `json:"name"`
+	SpeakingVolume wire.Int `json:"speakingVolume"`
 }
 
 func (w *wireSpeakers) payload() *SpeakerChangeNotify {
@@ -105,32 +83,32 @@ func (w *wireSpeakers) payload() *SpeakerChangeNotify {
 // ---- ConfBasicInfoNotify (fields at the top level) ----
 
 type wireConfBasic struct {
-	wireEnvelope
-	DisplayID          flexString `json:"displayID"`
-	Title              flexString `json:"title"`
-	StartTime          flexTime   `json:"startTime"`
-	Pwds               []wirePwd  `json:"pwds"`
-	RecType            flexInt    `json:"recType"`
-	Media              flexInt    `json:"media"`
-	Owner              flexString `json:"owner"`
-	OwnerID            flexString `json:"ownerID"`
-	UserType           flexInt    `json:"userType"`
-	SupportWatermark   flexInt    `json:"supportWatermark"`
-	ScheduledStartTime flexTime   `json:"scheduledStartTime"`
-	GuestJoinURI       flexString `json:"guestJoinUri"`
-	CallInRestriction  flexInt    `json:"callInRestriction"`
-	ConfMode           flexString `json:"confMode"`
-	RealTimeSubtitle   flexInt    `json:"realTimeSubtitle"`
-	OrgID              flexString `json:"orgID"`
-	SupportWaitingRoom flexBool   `json:"supportWaitingRoom"`
-	Webinar            flexBool   `json:"webinar"`
+	wire.Envelope
+	DisplayID          wire.String `json:"displayID"`
+	Title              wire.String `json:"title"`
+	StartTime          wire.Time   `json:"startTime"`
+	Pwds               []wirePwd   `json:"pwds"`
+	RecType            wire.Int    `json:"recType"`
+	Media              wire.Int    `json:"media"`
+	Owner              wire.String `json:"owner"`
+	OwnerID            wire.String `json:"ownerID"`
+	UserType           wire.Int    `json:"userType"`
+	SupportWatermark   wire.Int    `json:"supportWatermark"`
+	ScheduledStartTime wire.Time   `json:"scheduledStartTime"`
+	GuestJoinURI       wire.String `json:"guestJoinUri"`
+	CallInRestriction  wire.Int    `json:"callInRestriction"`
+	ConfMode           wire.String `json:"confMode"`
+	RealTimeSubtitle   wire.Int    `json:"realTimeSubtitle"`
+	OrgID              wire.String `json:"orgID"`
+	SupportWaitingRoom wire.Bool   `json:"supportWaitingRoom"`
+	Webinar            wire.Bool   `json:"webinar"`
 }
 
-// wirePwd's pwd is decoded as a flexString (digits may come as a number)
-// and wrapped in a token.Secret at once.
+// wirePwd's pwd is decoded as a wire.String (digits may come as a number)
+// and wrapped in a secret.Secret at once.
 type wirePwd struct {
-	Role flexString `json:"role"`
-	Pwd  flexString `json:"pwd"`
+	Role wire.String `json:"role"`
+	Pwd  wire.String `json:"pwd"`
 }
 
 func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
@@ -138,7 +116,7 @@ func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
 	if w.Pwds != nil {
 		pwds = make([]ConfPassword, len(w.Pwds))
 		for i, p := range w.Pwds {
-			pwds[i] = ConfPassword{Role: string(p.Role), Pwd: token.NewSecret(string(p.Pwd))}
+			pwds[i] = ConfPassword{Role: string(p.Role), Pwd: secret.New(string(p.Pwd))}
 		}
 	}
 	return &ConfBasicInfoNotify{
@@ -166,37 +144,37 @@ func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
 // ---- ConfDynamicInfoNotify (fields at the top level) ----
 
 type wireConfDynamic struct {
-	wireEnvelope
-	EndTime          flexTime      `json:"endTime"`
-	Mode             flexString    `json:"mode"`
-	State            flexString    `json:"state"`
-	VAS              flexInt       `json:"vas"`
-	Lock             flexInt       `json:"lock"`
-	Mute             flexInt       `json:"mute"`
-	LockSharing      flexInt       `json:"lockSharing"`
-	CanUnmute        flexInt       `json:"canUnmute"`
-	ChairView        flexInt       `json:"chairView"`
-	PicNum           flexInt       `json:"picNum"`
-	PartViewNum      flexInt       `json:"partViewNum"`
-	MaxPartViewNum   flexInt       `json:"maxPartViewNum"`
-	RecState         flexInt       `json:"recState"`
+	wire.Envelope
+	EndTime          wire.Time     `json:"endTime"`
+	Mode             wire.String   `json:"mode"`
+	State            wire.String   `json:"state"`
+	VAS              wire.Int      `json:"vas"`
+	Lock             wire.Int      `json:"lock"`
+	Mute             wire.Int      `json:"mute"`
+	LockSharing      wire.Int      `json:"lockSharing"`
+	CanUnmute        wire.Int      `json:"canUnmute"`
+	ChairView        wire.Int      `json:"chairView"`
+	PicNum           wire.Int      `json:"picNum"`
+	PartViewNum      wire.Int      `json:"partViewNum"`
+	MaxPartViewNum   wire.Int      `json:"maxPartViewNum"`
+	RecState         wire.Int      `json:"recState"`
 	MultiPic         *wireMultiPic `json:"multiPic"`
-	ConfIMGroupID    flexString    `json:"confIMGroupId"`
-	ForbiddenChat    flexInt       `json:"forbiddenChat"`
-	RecOccurred      flexInt       `json:"recOccurred"`
-	RealTimeSubtitle flexInt       `json:"realTimeSubtitle"`
+	ConfIMGroupID    wire.String   `json:"confIMGroupId"`
+	ForbiddenChat    wire.Int      `json:"forbiddenChat"`
+	RecOccurred      wire.Int      `json:"recOccurred"`
+	RealTimeSubtitle wire.Int      `json:"realTimeSubtitle"`
 }
 
 type wireMultiPic struct {
-	PicNum   flexInt       `json:"picNum"`
-	Period   flexInt       `json:"period"`
+	PicNum   wire.Int      `json:"picNum"`
+	Period   wire.Int      `json:"period"`
 	PicInfos []wirePicInfo `json:"picInfos"`
 }
 
 type wirePicInfo struct {
-	Index flexInt      `json:"index"`
-	IDs   []flexString `json:"id"`
-	Share flexInt      `json:"share"`
+	Index wire.Int      `json:"index"`
+	IDs   []wire.String `json:"id"`
+	Share wire.Int      `json:"share"`
 }
 
 func (w *wireConfDynamic) payload() *ConfDynamicInfoNotify {
@@ -232,7 +210,7 @@ func (w *wireConfDynamic) payload() *ConfDynamicInfoNotify {
 	}
 }
 
-func strs(in []flexString) []string {
+func strs(in []wire.String) []string {
 	if in == nil {
 		return nil
 	}
@@ -246,29 +224,29 @@ func strs(in []flexString) []string {
 // ---- AttendeesNotify ----
 
 type wireAttendees struct {
-	wireEnvelope
+	wire.Envelope
 	Data []wireAttendee `json:"data"`
 }
 
 type wireAttendee struct {
-	UserUUID      flexString `json:"userUUID"`
-	ParticipantID flexString `json:"participantID"`
-	Mode          flexInt    `json:"mode"`
-	Phone         flexString `json:"phone"`
-	Name          flexString `json:"name"`
-	AccountID     flexString `json:"accountId"`
-	Role          flexInt    `json:"role"`
-	Email         flexString `json:"email"`
-	SMS           flexString `json:"sms"`
-	IsMute        flexInt    `json:"isMute"`
-	IsAutoInvite  flexInt    `json:"isAutoInvite"`
-	Type          flexString `json:"type"`
-	Address       flexString `json:"address"`
-	DeptUUID      flexString `json:"deptUUID"`
-	DeptName      flexString `json:"deptName"`
-	OrgIDDoc      flexString `json:"orgId"` // the table's spelling
-	OrgID         flexString `json:"orgID"` // the sample's spelling
-	ThirdAccount  flexString `json:"thirdAccount"`
+	UserUUID      wire.String `json:"userUUID"`
+	ParticipantID wire.String `json:"participantID"`
+	Mode          wire.Int    `json:"mode"`
+	Phone         wire.String `json:"phone"`
+	Name          wire.String `json:"name"`
+	AccountID     wire.String `json:"accountId"`
+	Role          wire.Int    `json:"role"`
+	Email         wire.String `json:"email"`
+	SMS           wire.String `json:"sms"`
+	IsMute        wire.Int    `json:"isMute"`
+	IsAutoInvite  wire.Int    `json:"isAutoInvite"`
+	Type          wire.String `json:"type"`
+	Address       wire.String `json:"address"`
+	DeptUUID      wire.String `json:"deptUUID"`
+	DeptName      wire.String `json:"deptName"`
+	OrgIDDoc      wire.String `json:"orgId"` // the table's spelling
+	OrgID         wire.String `json:"orgID"` // the sample's spelling
+	ThirdAccount  wire.String `json:"thirdAccount"`
 }
 
 func (w *wireAttendees) payload() *AttendeesNotify {
@@ -302,7 +280,7 @@ func (w *wireAttendees) payload() *AttendeesNotify {
 }
 
 // first returns the first non-empty of a and b.
-func first(a, b flexString) string {
+func first(a, b wire.String) string {
 	if a != "" {
 		return string(a)
 	}
@@ -312,24 +290,24 @@ func first(a, b flexString) string {
 // ---- NetConditionNotify ----
 
 type wireNetConditions struct {
-	wireEnvelope
+	wire.Envelope
 	Data []wireNetCondition `json:"data"`
 }
 
 type wireNetCondition struct {
-	ParticipantID          flexString `json:"participantID"`
-	Mode                   flexInt    `json:"mode"`
-	NetInfo                flexString `json:"netInfo"`
-	Delay                  flexString `json:"delay"`
-	Jitter                 flexString `json:"jitter"`
-	OutJitter              flexString `json:"outJitter"`
-	AudioCodecType         flexString `json:"audioCodecType"`
-	VideoCodecType         flexString `json:"videoCodecType"`
-	FluxIn                 flexString `json:"fluxIn"`
-	FluxOut                flexString `json:"fluxOut"`
-	LostPacketRate         flexString `json:"lostPacketRate"`
-	AudioOutLossPacketRate flexString `json:"audioOutLossPacketRate"`
-	Bandwidth              flexInt    `json:"bandwidth"`
+	ParticipantID          wire.String `json:"participantID"`
+	Mode                   wire.Int    `json:"mode"`
+	NetInfo                wire.String `json:"netInfo"`
+	Delay                  wire.String `json:"delay"`
+	Jitter                 wire.String `json:"jitter"`
+	OutJitter              wire.String `json:"outJitter"`
+	AudioCodecType         wire.String `json:"audioCodecType"`
+	VideoCodecType         wire.String `json:"videoCodecType"`
+	FluxIn                 wire.String `json:"fluxIn"`
+	FluxOut                wire.String `json:"fluxOut"`
+	LostPacketRate         wire.String `json:"lostPacketRate"`
+	AudioOutLossPacketRate wire.String `json:"audioOutLossPacketRate"`
+	Bandwidth              wire.Int    `json:"bandwidth"`
 }
 
 func (w *wireNetConditions) payload() *NetConditionNotify {
@@ -361,14 +339,14 @@ func (w *wireNetConditions) payload() *NetConditionNotify {
 // ---- InviteResultNotify ----
 
 type wireInviteResults struct {
-	wireEnvelope
+	wire.Envelope
 	Data []wireInviteResult `json:"data"`
 }
 
 type wireInviteResult struct {
-	CallNumber flexString `json:"callNumber"`
-	ResultCode flexString `json:"resultCode"` // the samples' key
-	ErrorCode  flexString `json:"errorCode"`  // the table's key
+	CallNumber wire.String `json:"callNumber"`
+	ResultCode wire.String `json:"resultCode"` // the samples' key
+	ErrorCode  wire.String `json:"errorCode"`  // the table's key
 }
 
 func (w *wireInviteResults) payload() *InviteResultNotify {
@@ -385,23 +363,23 @@ func (w *wireInviteResults) payload() *InviteResultNotify {
 // ---- RealTimeSubtitleNotify ----
 
 type wireSubtitle struct {
-	wireEnvelope
+	wire.Envelope
 	Data *wireSubtitleData `json:"data"`
 }
 
 type wireSubtitleData struct {
 	Msgs          []wireSubtitleMsg `json:"msgs"`
-	IsFinal       flexBool          `json:"isFinal"`
-	Timestamp     flexTime          `json:"timestamp"`
-	BeginTime     flexTime          `json:"beginTime"`
-	EndTime       flexTime          `json:"endTime"`
-	ParticipantID flexString        `json:"participantID"`
+	IsFinal       wire.Bool         `json:"isFinal"`
+	Timestamp     wire.Time         `json:"timestamp"`
+	BeginTime     wire.Time         `json:"beginTime"`
+	EndTime       wire.Time         `json:"endTime"`
+	ParticipantID wire.String       `json:"participantID"`
 }
 
 type wireSubtitleMsg struct {
-	Lang flexString `json:"subtitleLang"`
-	Text flexString `json:"translateText"`
-	ID   flexString `json:"id"`
+	Lang wire.String `json:"subtitleLang"`
+	Text wire.String `json:"translateText"`
+	ID   wire.String `json:"id"`
 }
 
 func (w *wireSubtitle) payload() *RealTimeSubtitleNotify {
@@ -431,28 +409,28 @@ func (w *wireSubtitle) payload() *RealTimeSubtitleNotify {
 // wireInterpreterGroups takes the group array from "data" (the table) or,
 // when that is absent or null, from "interpreterGroups" (the sample).
 type wireInterpreterGroups struct {
-	wireEnvelope
+	wire.Envelope
 	Data   []wireInterpreterGroup `json:"data"`
 	Groups []wireInterpreterGroup `json:"interpreterGroups"`
 }
 
 type wireInterpreterGroup struct {
-	GroupIDDoc     flexString        `json:"groupId"` // the table's spelling
-	GroupID        flexString        `json:"groupID"` // the sample's spelling
-	GroupName      flexString        `json:"groupName"`
-	FirstLanguage  flexString        `json:"firstLanguage"`
-	SecondLanguage flexString        `json:"secondLanguage"`
-	GroupType      flexString        `json:"groupType"`
+	GroupIDDoc     wire.String       `json:"groupId"` // the table's spelling
+	GroupID        wire.String       `json:"groupID"` // the sample's spelling
+	GroupName      wire.String       `json:"groupName"`
+	FirstLanguage  wire.String       `json:"firstLanguage"`
+	SecondLanguage wire.String       `json:"secondLanguage"`
+	GroupType      wire.String       `json:"groupType"`
 	Interpreters   []wireInterpreter `json:"interpreters"`
 }
 
 type wireInterpreter struct {
-	LoginAccount    flexString `json:"loginAccount"`
-	UserID          flexString `json:"userID"`
-	CallNumber      flexString `json:"callNumber"`
-	Name            flexString `json:"name"`
-	InterpreterType flexString `json:"interpreterType"`
-	InterpreterID   flexString `json:"interpreterId"`
+	LoginAccount    wire.String `json:"loginAccount"`
+	UserID          wire.String `json:"userID"`
+	CallNumber      wire.String `json:"callNumber"`
+	Name            wire.String `json:"name"`
+	InterpreterType wire.String `json:"interpreterType"`
+	InterpreterID   wire.String `json:"interpreterId"`
 }
 
 func (w *wireInterpreterGroups) payload() *InterpreterGroupNotify {
@@ -490,46 +468,4 @@ func (w *wireInterpreterGroups) payload() *InterpreterGroupNotify {
 		}
 	}
 	return &InterpreterGroupNotify{Groups: out}
-}
-
-// ---- Subscribe reply and HeartBeat echo ----
-
-type wireSubscribeReply struct {
-	Sequence flexString         `json:"sequence"`
-	Data     *wireSubscribeData `json:"data"`
-}
-
-// wireSubscribeData is the reply's result object. The server sends an
-// object; a JSON string holding the object (the way the client sends its
-// Subscribe data) is accepted too.
-type wireSubscribeData struct {
-	ReturnCode *flexInt   `json:"returnCode"`
-	ReturnDesc flexString `json:"returnDesc"`
-}
-
-type wireSubscribeDataObj wireSubscribeData
-
-func (d *wireSubscribeData) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		s, ok := unquote(b)
-		if !ok {
-			return typeError(b, typeString)
-		}
-		inner := trimKeys([]byte(s))
-		if i := skipSpace(inner, 0); i >= len(inner) || inner[i] != '{' {
-			return typeError(b, typeString)
-		}
-		if err := json.Unmarshal(inner, (*wireSubscribeDataObj)(d)); err != nil {
-			if _, ok := err.(*json.UnmarshalTypeError); ok {
-				return err
-			}
-			return typeError(b, typeString) // a string, but not an object's JSON
-		}
-		return nil
-	}
-	return json.Unmarshal(b, (*wireSubscribeDataObj)(d))
-}
-
-type wireHeartBeat struct {
-	Sequence flexString `json:"sequence"`
 }

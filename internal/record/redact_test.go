@@ -1,4 +1,4 @@
-package main
+package record
 
 import (
 	"strings"
@@ -23,7 +23,7 @@ func TestScrubLinks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := string(scrubLinks([]byte(tc.in)))
+			out := string(ScrubLinks([]byte(tc.in)))
 			for _, g := range tc.gone {
 				if strings.Contains(out, g) {
 					t.Errorf("%q survived: %s", g, out)

@@ -1,4 +1,4 @@
-package token_test
+package secret_test
 
 import (
 	"bytes"
@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/confwatch/confwatch/token"
+	"github.com/confwatch/confwatch/secret"
 )
 
 func TestSecretRendering(t *testing.T) {
-	s := token.NewSecret("CANARY-s3cret")
+	s := secret.New("CANARY-s3cret")
 	tests := []struct {
 		name   string
 		format string
@@ -21,15 +21,15 @@ func TestSecretRendering(t *testing.T) {
 	}{
 		{"v", "%v", s, "REDACTED"},
 		{"plus v", "%+v", s, "REDACTED"},
-		{"sharp v", "%#v", s, `token.Secret("REDACTED")`},
+		{"sharp v", "%#v", s, `secret.Secret("REDACTED")`},
 		{"s", "%s", s, "REDACTED"},
 		{"q", "%q", s, `"REDACTED"`},
 		{"x", "%x", s, "REDACTED"},
 		{"d", "%d", s, "REDACTED"},
 		{"pointer", "%v", &s, "REDACTED"},
-		{"in struct", "%+v", struct{ P token.Secret }{s}, "{P:REDACTED}"},
-		{"sharp in struct", "%#v", struct{ P token.Secret }{s}, `struct { P token.Secret }{P:token.Secret("REDACTED")}`},
-		{"empty", "%v|%q", token.Secret{}, `|""`},
+		{"in struct", "%+v", struct{ P secret.Secret }{s}, "{P:REDACTED}"},
+		{"sharp in struct", "%#v", struct{ P secret.Secret }{s}, `struct { P secret.Secret }{P:secret.Secret("REDACTED")}`},
+		{"empty", "%v|%q", secret.Secret{}, `|""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,14 +42,14 @@ func TestSecretRendering(t *testing.T) {
 			}
 		})
 	}
-	if s.Reveal() != "CANARY-s3cret" || s.IsZero() || !(token.Secret{}).IsZero() {
+	if s.Reveal() != "CANARY-s3cret" || s.IsZero() || !(secret.Secret{}).IsZero() {
 		t.Error("Reveal/IsZero do not round-trip")
 	}
 }
 
 func TestSecretJSONAndLogs(t *testing.T) {
 	type wire struct {
-		Token token.Secret `json:"token"`
+		Token secret.Secret `json:"token"`
 	}
 	var w wire
 	if err := json.Unmarshal([]byte(`{"token":"CANARY-tok"}`), &w); err != nil || w.Token.Reveal() != "CANARY-tok" {
@@ -68,9 +68,28 @@ func TestSecretJSONAndLogs(t *testing.T) {
 
 	var buf bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
-		slog.New(h).Info("m", "secret", token.NewSecret("CANARY-plain"), "wrapped", wire{token.NewSecret("CANARY-log")})
+		slog.New(h).Info("m", "secret", secret.New("CANARY-plain"), "wrapped", wire{secret.New("CANARY-log")})
 	}
 	if s := buf.String(); strings.Contains(s, "CANARY") || strings.Count(s, "REDACTED") != 4 {
 		t.Errorf("logs: %s", s)
+	}
+}
+
+// TestNestedUnexportedSecretIsNotPrinted: fmt cannot call Format on a
+// Secret in an unexported field, so the value must not be printable there
+// either (it was, as a plain string field, through a Provider inside a
+// Session).
+func TestNestedUnexportedSecretIsNotPrinted(t *testing.T) {
+	type inner struct{ pw secret.Secret }
+	type outer struct{ in *inner }
+	v := struct {
+		a inner
+		b outer
+		c []inner
+	}{inner{secret.New("CANARY-nested")}, outer{&inner{secret.New("CANARY-deeper")}}, []inner{{secret.New("CANARY-slice")}}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if got := fmt.Sprintf(verb, v); strings.Contains(got, "CANARY") {
+			t.Errorf("%s printed a nested secret: %s", verb, got)
+		}
 	}
 }

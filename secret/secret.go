@@ -1,4 +1,4 @@
-package token
+package secret
 
 import (
 	"encoding/json"
@@ -16,30 +16,45 @@ const Redacted = "REDACTED"
 // by accident.
 //
 // The zero value is the empty secret.
+//
+// The value is held behind a pointer: fmt cannot call Format on a Secret
+// in an unexported field of a larger struct (a Provider inside a Session,
+// say), and it would print a string field there raw; a pointer it prints
+// as an address.
 type Secret struct {
-	v string
+	p *string
 }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: s} }
+// New wraps s.
+func New(s string) Secret {
+	if s == "" {
+		return Secret{}
+	}
+	return Secret{p: &s}
+}
 
 // Reveal returns the raw value. Call it only where the value is put on the
 // wire.
-func (s Secret) Reveal() string { return s.v }
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.v == "" }
+func (s Secret) IsZero() bool { return s.Reveal() == "" }
 
 // String returns REDACTED, or "" for the empty secret.
 func (s Secret) String() string {
-	if s.v == "" {
+	if s.IsZero() {
 		return ""
 	}
 	return Redacted
 }
 
 // GoString implements fmt.GoStringer for %#v.
-func (s Secret) GoString() string { return `token.Secret("` + s.String() + `")` }
+func (s Secret) GoString() string { return `secret.Secret("` + s.String() + `")` }
 
 // Format implements fmt.Formatter so that every verb is redacted.
 func (s Secret) Format(f fmt.State, verb rune) {
@@ -73,13 +88,13 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // wire types can hold secrets directly.
 func (s *Secret) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		s.v = ""
+		*s = Secret{}
 		return nil
 	}
 	var v string
 	if err := json.Unmarshal(b, &v); err != nil {
-		return errors.New("token: secret: want a JSON string")
+		return errors.New("secret: want a JSON string")
 	}
-	s.v = v
+	*s = New(v)
 	return nil
 }

@@ -1,0 +1,74 @@
+package meeting
+
+// NewFromSnapshot returns a State that starts from snap, a picture another
+// State published earlier (typically decoded from JSON by a process taking
+// over a meeting from one that died or handed it over). It is the picture
+// "before the outage": when the session subscribes, the first full
+// snapshot of each type snap holds is diffed against it and the
+// differences are reported as Inferred changes, exactly as within one
+// State after a Resubscribed. Until then Snapshot returns snap's picture,
+// marked not connected.
+//
+// Only what a Snapshot carries is taken: the version and msgID history is
+// not, so nothing the new session receives is dropped as stale or
+// repeated. A nil snap is the same as New. It panics if cfg.Validate
+// fails, as New does.
+func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
+	s := New(cfg)
+	if snap == nil {
+		return s
+	}
+	s.gen++
+	v := newView()
+	v.confID, v.title, v.basic, v.status = snap.ConferenceID, snap.Title, snap.Basic, snap.Status
+	v.speakers = append([]Speaker(nil), snap.Speakers...)
+	v.invites = append([]InviteResult(nil), snap.InviteResults...)
+	v.updatedAt = snap.UpdatedAt
+	v.blindSince = snap.BlindSince
+	if v.blindSince.IsZero() {
+		v.blindSince = s.or(snap.UpdatedAt)
+	}
+
+	rt := roster{}.edit(s.gen)
+	for _, p := range snap.Participants {
+		if p.PID != "" {
+			cp := p
+			rt.put(&cp)
+		}
+	}
+	v.roster = rt.done()
+	at := pmap[Attendee]{}.edit(s.gen)
+	for _, a := range snap.Attendees {
+		if a.Key != "" {
+			at.set(a.Key, a)
+		}
+	}
+	v.attendees = at.done()
+	wt := pmap[*WaitingMember]{}.edit(s.gen)
+	for _, w := range snap.WaitingRoom {
+		if w.PID != "" {
+			cp := w
+			wt.set(w.PID, &cp)
+		}
+	}
+	v.waiting = wt.done()
+	nt := pmap[NetCondition]{}.edit(s.gen)
+	for pid, n := range snap.NetConditions {
+		nt.set(pid, n)
+	}
+	v.net = nt.done()
+
+	for k := range nKinds {
+		tv, ok := snap.Versions[kinds[k].action]
+		if !ok {
+			continue
+		}
+		v.versions[k], v.hasVersion[k] = tv, true
+		// A type the earlier State had applied is part of the picture:
+		// its next full snapshot is diffed against it.
+		s.hadFull[k] = !kinds[k].appendOnly
+	}
+	s.started = true
+	s.cur.Store(v)
+	return s
+}
