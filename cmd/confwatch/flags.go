@@ -31,6 +31,7 @@ type watchFlags struct {
 	readTimeout      time.Duration
 	logLevel         string
 	logFormat        string
+	metrics          metricsFlag
 
 	// Refused on purpose: a secret as a flag value leaks through ps and
 	// shell history. They exist so that the refusal can say why.
@@ -54,6 +55,7 @@ func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
 	fs.DurationVar(&w.readTimeout, "read-timeout", 0, "declare the link dead after this long without a frame (default 1.5 × heartbeat)")
 	fs.StringVar(&w.logLevel, "log-level", "info", "stderr log level: debug, info, warn, error")
 	fs.StringVar(&w.logFormat, "log-format", "auto", "stderr log format: auto (coloured text on a terminal, else JSON), text, json")
+	w.metrics.register(fs)
 }
 
 // check validates the flags that do not need I/O.

@@ -73,6 +73,11 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 	if t.roots != nil {
 		tlsConfig = &tls.Config{RootCAs: t.roots, MinVersion: tls.VersionTLS12}
 	}
+	obs, stopMetrics, err := w.metrics.serve(t.conference, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	sess, err := connector.New(connector.Config{
 		ConferenceID:      t.conference,
 		Tokens:            t.tokens,
@@ -82,6 +87,7 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 		TLSConfig:         tlsConfig,
 		AllowPlainText:    t.plainText,
 		Logger:            log,
+		Observer:          obs,
 	})
 	if err != nil {
 		return &usageError{err.Error()}
