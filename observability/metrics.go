@@ -59,8 +59,6 @@ type Metrics struct {
 	reconnects metric.Int64Counter
 	delay      metric.Float64Histogram
 	wsTokens   metric.Int64Counter
-	received   metric.Int64Counter
-	dropped    metric.Int64Counter
 	resyncs    metric.Int64Counter
 	lag        metric.Float64Histogram
 	blind      metric.Float64Histogram
@@ -70,14 +68,14 @@ type Metrics struct {
 	failovers     metric.Int64Counter
 	owned         atomic.Int64 // -1 until SetOwned is first called
 
-	// actions holds each known action's measurement options (shared by
-	// every session when there is no per-meeting attribute).
-	actions actionOptions
-
 	reg metric.Registration
 
-	mu       sync.Mutex // guards sessions
+	mu       sync.Mutex // guards the fields below
 	sessions map[*session]struct{}
+	// counts are the push counts of the process, or with PerConference
+	// of each meeting seen (kept after its session stops, as a cumulative
+	// SDK counter keeps its series).
+	counts map[string]*meetingCounts
 }
 
 // New creates the instruments on cfg.MeterProvider's meter named
@@ -88,13 +86,26 @@ func New(cfg Config) (*Metrics, error) {
 		mp = otel.GetMeterProvider()
 	}
 	meter := mp.Meter(ScopeName, metric.WithInstrumentationVersion(token.Version))
-	m := &Metrics{perConference: cfg.PerConference, sessions: map[*session]struct{}{}}
+	m := &Metrics{perConference: cfg.PerConference, sessions: map[*session]struct{}{}, counts: map[string]*meetingCounts{}}
 	m.owned.Store(-1)
 	if err := m.instruments(meter); err != nil {
 		return nil, fmt.Errorf("observability: new: %w", err)
 	}
-	m.actions = newActionOptions(attribute.NewSet())
 	return m, nil
+}
+
+// countsOf returns the push counts a session of meeting id adds to; m.mu
+// is held.
+func (m *Metrics) countsOf(id string) *meetingCounts {
+	if !m.perConference {
+		id = ""
+	}
+	c := m.counts[id]
+	if c == nil {
+		c = newMeetingCounts()
+		m.counts[id] = c
+	}
+	return c
 }
 
 // instruments creates every instrument and the callback of the
@@ -107,14 +118,15 @@ func (m *Metrics) instruments(meter metric.Meter) error {
 		metric.WithDescription("Backoff waited before each retry."), metric.WithExplicitBucketBoundaries(delayBuckets...))
 	m.wsTokens, errs[2] = meter.Int64Counter("confwatch.wstoken.fetches", metric.WithUnit("{fetch}"),
 		metric.WithDescription("Single-use ws-token calls, by outcome: ok, discarded (came too old to dial with) or error."))
-	m.received, errs[3] = meter.Int64Counter("confwatch.events.received", metric.WithUnit("{event}"),
+	var received, dropped metric.Int64ObservableCounter
+	received, errs[3] = meter.Int64ObservableCounter("confwatch.events.received", metric.WithUnit("{event}"),
 		metric.WithDescription("Pushes received, by action."))
-	m.dropped, errs[4] = meter.Int64Counter("confwatch.events.dropped", metric.WithUnit("{event}"),
+	dropped, errs[4] = meter.Int64ObservableCounter("confwatch.events.dropped", metric.WithUnit("{event}"),
 		metric.WithDescription("Pushes dropped because the handler queue was full (a resync repairs the loss), by action."))
 	m.resyncs, errs[5] = meter.Int64Counter("confwatch.resyncs", metric.WithUnit("{resync}"),
 		metric.WithDescription("Live links closed on purpose to get fresh snapshots."))
 	m.lag, errs[6] = meter.Float64Histogram("confwatch.event.lag", metric.WithUnit("s"),
-		metric.WithDescription("Receive time minus the push's createTime (server clock against ours; negative lag counts as 0)."),
+		metric.WithDescription("Receive time minus the push's createTime (server clock against ours; negative lag counts as 0), at most one push per session every 100 ms."),
 		metric.WithExplicitBucketBoundaries(lagBuckets...))
 	m.blind, errs[7] = meter.Float64Histogram("confwatch.outage.blind", metric.WithUnit("s"),
 		metric.WithDescription("How long no push could be received, per lost link or resync."),
@@ -135,12 +147,27 @@ func (m *Metrics) instruments(meter metric.Meter) error {
 	}
 	m.reg, errs[13] = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		m.observeStates(o, state)
+		m.observeCounts(o, received, dropped)
 		if n := m.owned.Load(); n >= 0 {
 			o.ObserveInt64(owned, n)
 		}
 		return nil
-	}, state, owned)
+	}, state, owned, received, dropped)
 	return errs[13]
+}
+
+// observeCounts reports the push counts, per process or per meeting.
+func (m *Metrics) observeCounts(o metric.Observer, received, dropped metric.Int64ObservableCounter) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, c := range m.counts {
+		var base []attribute.KeyValue
+		if m.perConference {
+			base = []attribute.KeyValue{keyConference.String(id)}
+		}
+		c.received.observe(o, received, base)
+		c.dropped.observe(o, dropped, base)
+	}
 }
 
 // states are the states a session counts in; a stopped session has left.

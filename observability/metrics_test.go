@@ -282,3 +282,23 @@ func TestPushReceivedAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestLagIsSampledInAFlood: pushes closer together than 100 ms give one
+// lag sample, while every push is counted; a later push is sampled again.
+func TestLagIsSampledInAFlood(t *testing.T) {
+	m, r := setup(t, false)
+	o := m.Observer("1")
+	t0 := time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		created := t0.Add(time.Duration(i) * 50 * time.Microsecond) // 20,000 pushes/s for 50 ms
+		o.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: created}, 2*time.Millisecond)
+	}
+	o.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: t0.Add(time.Second)}, 7*time.Millisecond)
+	c := collect(t, r)
+	if got := c.int("confwatch.events.received", action(events.ActionParticipants)); got != 1001 {
+		t.Errorf("received = %d, want every push (1001)", got)
+	}
+	if n, sum := c.hist("confwatch.event.lag"); n != 2 || sum < 0.0089 || sum > 0.0091 {
+		t.Errorf("lag: %d samples summing %v, want 2 (the flood's first push, then the late one) summing 0.009", n, sum)
+	}
+}

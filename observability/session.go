@@ -13,36 +13,6 @@ import (
 	"github.com/confwatch/confwatch/events"
 )
 
-// otherAction is confwatch.action for a push whose action package events
-// does not know: a server cannot add series by inventing actions.
-const otherAction = "other"
-
-// actionOptions are the measurement options of each known action, built
-// once so that counting a push allocates nothing.
-type actionOptions struct {
-	known map[string][]metric.AddOption
-	other []metric.AddOption
-}
-
-func newActionOptions(base attribute.Set) actionOptions {
-	with := func(action string) []metric.AddOption {
-		kv := append(base.ToSlice(), keyAction.String(action))
-		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
-	}
-	a := actionOptions{known: map[string][]metric.AddOption{}, other: with(otherAction)}
-	for _, act := range events.KnownActions() {
-		a.known[act] = with(act)
-	}
-	return a
-}
-
-func (a *actionOptions) of(action string) []metric.AddOption {
-	if o, ok := a.known[action]; ok {
-		return o
-	}
-	return a.other
-}
-
 // session is what Metrics knows of one session: its state, for the state
 // instrument and Ready, and its precomputed measurement options.
 type session struct {
@@ -50,10 +20,20 @@ type session struct {
 	conference string
 	state      atomic.Int32 // a connector.State
 
-	actions actionOptions
-	base    []metric.AddOption    // the conference attribute, or none
-	record  []metric.RecordOption // the same, for histograms
+	counts *meetingCounts        // the process's, or the meeting's with PerConference
+	base   []metric.AddOption    // the conference attribute, or none
+	record []metric.RecordOption // the same, for histograms
+	// lastLag is the session clock's time, unix ns, of the latest lag
+	// sample: see lagSampleInterval. Written by the socket reader only.
+	lastLag atomic.Int64
 }
+
+// lagSampleInterval is the least time between two lag samples of one
+// session. An SDK histogram sample costs 100–300 ns, a tenth of what the
+// session spends on a push in a flood (BENCHMARKS.md, observability), so a
+// flood is sampled ten times a second while a meeting's usual pace (a few
+// pushes a second) is recorded push by push.
+const lagSampleInterval = 100 * time.Millisecond
 
 // Observer returns the callbacks that record one session's measurements;
 // set it as the session's connector.Config.Observer. conferenceID is the
@@ -63,15 +43,13 @@ type session struct {
 func (m *Metrics) Observer(conferenceID string) *connector.Observer {
 	base := m.conferenceSet(conferenceID)
 	s := &session{
-		m: m, conference: conferenceID, actions: m.actions,
+		m: m, conference: conferenceID,
 		base:   []metric.AddOption{metric.WithAttributeSet(base)},
 		record: []metric.RecordOption{metric.WithAttributeSet(base)},
 	}
-	if m.perConference {
-		s.actions = newActionOptions(base)
-	}
 	s.state.Store(int32(connector.StateConnecting))
 	m.mu.Lock()
+	s.counts = m.countsOf(conferenceID)
 	m.sessions[s] = struct{}{}
 	m.mu.Unlock()
 	return &connector.Observer{
@@ -115,18 +93,22 @@ func (s *session) wsTokenFetched(err error, discarded bool) {
 	s.m.add(s.m.wsTokens, s.conference, keyOutcome.String(outcome))
 }
 
-// pushReceived is on the socket reader's path: it allocates nothing.
+// pushReceived is on the socket reader's path: an atomic add per push,
+// a lag sample at most every lagSampleInterval, no allocation.
 func (s *session) pushReceived(e *events.Envelope, lag time.Duration) {
-	ctx := context.Background()
-	s.m.received.Add(ctx, 1, s.actions.of(e.Action)...)
-	if !e.CreateTime.IsZero() {
-		s.m.lag.Record(ctx, max(lag, 0).Seconds(), s.record...)
+	s.counts.received.add(e.Action)
+	if e.CreateTime.IsZero() {
+		return
 	}
+	now := e.CreateTime.Add(lag).UnixNano() // the session clock's, as lag is
+	if last := s.lastLag.Load(); last != 0 && now-last < int64(lagSampleInterval) && now >= last {
+		return
+	}
+	s.lastLag.Store(now)
+	s.m.lag.Record(context.Background(), max(lag, 0).Seconds(), s.record...)
 }
 
-func (s *session) droppedPush(action string) {
-	s.m.dropped.Add(context.Background(), 1, s.actions.of(action)...)
-}
+func (s *session) droppedPush(action string) { s.counts.dropped.add(action) }
 
 // resyncing counts the resync; its reason is free text and stays out.
 func (s *session) resyncing(string) {
