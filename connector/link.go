@@ -194,7 +194,7 @@ func (l *link) handle(mt int, data []byte, replied *bool) bool {
 			l.accept(f)
 		}
 	case *events.Push:
-		env.cfg.Observer.pushReceived(f, env.cfg.Clock)
+		env.cfg.Observer.pushReceived(f, l.lastRecv.Load())
 		if !env.deliver(f, false) {
 			env.c.dropped.Add(1)
 			env.cfg.Observer.dropped(f)

@@ -3,7 +3,6 @@ package connector
 import (
 	"time"
 
-	"github.com/confwatch/confwatch/clock"
 	"github.com/confwatch/confwatch/events"
 )
 
@@ -40,10 +39,10 @@ type Observer struct {
 	// thrown away.
 	WSTokenFetched func(err error, discarded bool)
 	// PushReceived reports a push as the reader decoded it, before it is
-	// queued for the handler. lag is the session clock's now minus
-	// e.CreateTime: the server's clock against ours, so it can be
-	// negative, and it is meaningless when e.CreateTime is zero (the push
-	// carried none). e must not be modified or retained.
+	// queued for the handler. lag is when its last byte arrived (on the
+	// session's clock) minus e.CreateTime: the server's clock against ours,
+	// so it can be negative, and it is meaningless when e.CreateTime is zero
+	// (the push carried none). e must not be modified or retained.
 	PushReceived func(e *events.Envelope, lag time.Duration)
 	// Dropped reports a push (action is its Action) dropped because the
 	// handler's queue was full; a resync follows.
@@ -88,9 +87,12 @@ func (o *Observer) wsTokenFetched(err error, discarded bool) {
 	}
 }
 
-func (o *Observer) pushReceived(p *events.Push, clk clock.Clock) {
+// pushReceived reports p, whose last byte arrived at arrived (unix ns on
+// the session's clock: the reader records it anyway, so the hot path reads
+// no clock for the observer).
+func (o *Observer) pushReceived(p *events.Push, arrived int64) {
 	if o != nil && o.PushReceived != nil {
-		o.PushReceived(&p.Envelope, clk.Now().Sub(p.CreateTime))
+		o.PushReceived(&p.Envelope, time.Unix(0, arrived).Sub(p.CreateTime))
 	}
 }
 
