@@ -53,7 +53,7 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) collected {
 // has reports whether attrs includes every key=value of kv.
 func has(attrs attribute.Set, kv []attribute.KeyValue) bool {
 	for _, want := range kv {
-		if v, ok := attrs.Value(want.Key); !ok || v.Emit() != want.Value.Emit() {
+		if v, ok := attrs.Value(want.Key); !ok || v.String() != want.Value.String() {
 			return false
 		}
 	}
