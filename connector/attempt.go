@@ -71,12 +71,15 @@ func (s *Session) freshWSToken(ctx context.Context) (*token.WS, *Failure) {
 	for range 2 {
 		ws, err := s.cfg.Tokens.WSToken(ctx)
 		if err != nil {
+			s.cfg.Observer.wsTokenFetched(err, false)
 			return nil, classify(StageWSToken, err, s.cfg.Backoff.Max)
 		}
 		s.c.tokenFetches.Add(1)
 		s.remember(ws.Token)
 		age := ws.Age(s.cfg.Clock.Now())
-		if age < token.WSTokenLifetime-s.cfg.TokenMargin {
+		fresh := age < token.WSTokenLifetime-s.cfg.TokenMargin
+		s.cfg.Observer.wsTokenFetched(nil, !fresh)
+		if fresh {
 			return ws, nil
 		}
 		s.c.tokensDiscarded.Add(1)

@@ -174,6 +174,10 @@ type Config struct {
 
 	// Logger receives the session's logs. Nil means silent.
 	Logger *slog.Logger
+	// Observer is told of transitions, retries, pushes, drops, resyncs
+	// and ws-token calls as they happen, on the session's goroutines (see
+	// Observer). New keeps a copy. Nil means none, at no cost.
+	Observer *Observer
 	// Clock drives heartbeats, timeouts and backoff. Nil means real time.
 	Clock clock.Clock
 	// Rand returns a float in [0, 1) for jitter. Nil means math/rand/v2.
@@ -256,6 +260,7 @@ func (c Config) withDefaults() Config {
 			*d = v
 		}
 	}
+	c.Observer = c.Observer.clone()
 	def(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	def(&c.ReadTimeout, c.HeartbeatInterval*3/2)
 	def(&c.WriteTimeout, DefaultWriteTimeout)

@@ -86,6 +86,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 		return nil, fmt.Errorf("connector: %w", ErrMeetingEnded)
 	case reason != "":
 		s.c.resyncs.Add(1)
+		s.cfg.Observer.resyncing(reason)
 		s.log.Info("resyncing", slog.String("reason", reason))
 		sv.blindFrom, sv.resyncing = now, true
 		s.watch.set(StateReconnecting)
@@ -136,6 +137,7 @@ func (sv *supervisor) retry(ctx context.Context, fail *Failure) error {
 	} else {
 		s.watch.set(StateReconnecting)
 	}
+	s.cfg.Observer.retrying(fail, v.delay)
 	s.log.Warn(fmt.Sprintf("reconnecting in %v", v.delay.Round(time.Millisecond)),
 		slog.String("class", fail.Class.String()), slog.String("stage", string(fail.Stage)), slog.Any("err", fail.Err))
 	select {

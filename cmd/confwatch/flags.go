@@ -34,6 +34,7 @@ type watchFlags struct {
 	logLevel         string
 	logFormat        string
 	logFile          string
+	metrics          metricsFlag
 
 	// Refused on purpose: a secret as a flag value leaks through ps and
 	// shell history. They exist so that the refusal can say why.
@@ -66,6 +67,7 @@ func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
 	fs.StringVar(&w.logLevel, "log-level", "", "log `LEVEL`: debug, info, warn, error (default info; warn while the terminal shows the pretty output, which tells the same)")
 	fs.StringVar(&w.logFormat, "log-format", "auto", "log `FORMAT`: auto (coloured text on a terminal, else JSON), text, json")
 	fs.StringVar(&w.logFile, "log-file", "", "append logs to `FILE` instead of stderr")
+	w.metrics.register(fs)
 }
 
 // registerSemantic adds --semantic, for the commands that print a stream.

@@ -111,7 +111,14 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 	if err != nil {
 		return err
 	}
-	sess, err := connector.New(sessionConfig(t, w, types, log))
+	obs, stopMetrics, err := w.metrics.serve(t.conference, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	cfg := sessionConfig(t, w, types, log)
+	cfg.Observer = obs
+	sess, err := connector.New(cfg)
 	if err != nil {
 		return &usageError{err.Error()}
 	}

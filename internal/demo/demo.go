@@ -19,8 +19,13 @@ const Length = 80 * time.Second
 
 // Start starts a fake meeting on loopback with the demo's opening roster.
 // The caller closes it.
-func Start() (*fakemeeting.Server, error) {
-	return fakemeeting.New(fakemeeting.Config{Title: openingTitle, Participants: openingRoster()})
+func Start() (*fakemeeting.Server, error) { return fakemeeting.New(Config()) }
+
+// Config is the fake meeting Start starts, for a test that changes some of
+// it (canary passwords, say) before fakemeeting.New; Play needs its
+// roster.
+func Config() fakemeeting.Config {
+	return fakemeeting.Config{Title: openingTitle, Participants: openingRoster()}
 }
 
 const openingTitle = "confwatch demo: platform weekly sync"
