@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/fleet"
 	"github.com/confwatch/confwatch/observability/endpoint"
 )
 
@@ -47,4 +48,28 @@ func (m *metricsFlag) serve(conference string, log *slog.Logger) (*connector.Obs
 		}
 	}
 	return srv.Metrics().Observer(conference), stop, nil
+}
+
+// serveFleet starts the endpoint for a fleet worker, with ready as
+// /readyz. It returns what the worker reports to (nil when the flag is
+// off) and what stops the endpoint.
+func (m *metricsFlag) serveFleet(log *slog.Logger, ready func() bool) (fleet.Metrics, func(), error) {
+	if m.addr == "" {
+		return nil, func() {}, nil
+	}
+	if _, _, err := net.SplitHostPort(m.addr); err != nil {
+		return nil, nil, usagef("--metrics-addr: want HOST:PORT, e.g. 127.0.0.1:9464 (port 0 picks a free one)")
+	}
+	srv, err := endpoint.Start(endpoint.Config{Addr: m.addr, Logger: log, Ready: ready})
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), metricsCloseTimeout)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			log.Warn("the metrics server did not stop cleanly", slog.Any("err", err))
+		}
+	}
+	return srv.Metrics(), stop, nil
 }
