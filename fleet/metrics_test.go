@@ -70,6 +70,12 @@ func TestWorkerReportsToMetrics(t *testing.T) {
 		s := ma.snapshot()
 		return len(s.owned) > 0 && s.owned[len(s.owned)-1] == 0
 	})
+	// b reports the failover and asks for the Observer right after it
+	// holds the lease, on its own goroutine: wait for them, not for Owned.
+	waitFor(t, 2*testLease, "b reports the failover and its session", func() bool {
+		s := mb.snapshot()
+		return len(s.failovers) > 0 && slices.Contains(s.observers, id)
+	})
 	a, bb := ma.snapshot(), mb.snapshot()
 	if !slices.Equal(a.fenced, []string{id}) || !slices.Contains(a.observers, id) || a.owned[0] != 1 {
 		t.Errorf("a reported %+v: want its session's Observer, owned 1 then 0, one fence of %s", a, id)
