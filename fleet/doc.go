@@ -50,6 +50,12 @@
 // in the CLI) deletes the heartbeat, stops every session and releases
 // every lease at once.
 //
+// A worker follows the buckets through KV watchers. A server restart
+// forgets the consumers behind them, so after a reconnect, and whenever
+// its own heartbeat stops coming back through BucketWorkers, a worker
+// watches every bucket afresh; while NATS does not answer it hands
+// nothing over (the release could not land).
+//
 // A new owner seeds its meeting.State with the last stored Snapshot
 // (meeting.NewFromSnapshot): what changed during the failover is
 // published as changes marked inferred, as within one process after a

@@ -38,6 +38,12 @@ type placer struct {
 	backoff  map[string]time.Time // no claim before this
 	views    [nViews]*view
 	hctx     context.Context // the holders' context: outlives Run's, so that they can release
+	// selfSeen is when the workers view last showed this worker's own
+	// heartbeat: the echo that proves the watchers alive.
+	selfSeen time.Time
+	// reconnects is the connection's reconnect count when the views
+	// were last started.
+	reconnects uint64
 }
 
 type leaseView struct {
@@ -83,6 +89,7 @@ func (p *placer) run(ctx context.Context) error {
 	p.hctx = hctx
 	wctx, wcancel := context.WithCancel(ctx)
 	defer wcancel()
+	p.reconnects = p.w.cfg.Conn.Stats().Reconnects
 	for _, v := range p.views {
 		if err := v.start(wctx); err != nil {
 			return err
@@ -111,12 +118,51 @@ func (p *placer) run(ctx context.Context) error {
 		case r := <-p.exits:
 			p.exited(r)
 		case <-tick.C:
+			p.rewatchIfStale(wctx, time.Now())
 			for _, v := range p.views {
 				v.restartIfStopped(wctx)
 			}
 		}
 		p.evaluate(time.Now())
 	}
+}
+
+// rewatchIfStale watches every bucket afresh after the connection
+// reconnected, and when the workers view has not shown this worker's own
+// heartbeat for two periods although the server acknowledged one since.
+// The watchers then look alive on the client but may be dead on the
+// server: a server restart forgets the consumers behind the KV watchers,
+// and nats.go recreates them late (tens of seconds) and from past entries
+// it never delivered, so the expiry of a lease would never be seen. Each
+// new watcher replaces its picture whole once its initial values are in.
+func (p *placer) rewatchIfStale(ctx context.Context, now time.Time) {
+	why := ""
+	if n := p.w.cfg.Conn.Stats().Reconnects; n != p.reconnects {
+		p.reconnects, why = n, "NATS reconnected"
+	} else if p.echoLost(now) {
+		why = "own heartbeat not seen in the workers bucket"
+	}
+	if why == "" {
+		return
+	}
+	p.d.log.Info("fleet: watching every bucket afresh", slog.String("why", why))
+	for _, v := range p.views {
+		v.restart(ctx)
+	}
+}
+
+// echoLost reports whether the workers view missed two of this worker's
+// heartbeats that the server acknowledged.
+func (p *placer) echoLost(now time.Time) bool {
+	v := p.views[viewWorkers]
+	if v.w == nil || v.loading || !p.w.reachable(now) {
+		return false
+	}
+	echo := p.selfSeen
+	if echo.Before(v.startedAt) {
+		echo = v.startedAt
+	}
+	return time.Unix(0, p.w.beat.Load()).Sub(echo) > 2*p.d.t.renewEvery
 }
 
 // shutdown stops every holder and waits for them: each stops its session,
@@ -229,9 +275,14 @@ func (p *placer) consider(conf string, now time.Time) {
 // rebalance hands over, one per evaluation, a meeting whose rendezvous
 // owner is another settled worker with room: so a worker that joins
 // takes its share, while a worker that leaves moves only its own.
+//
+// A worker cut off from NATS hands nothing over: its picture of the
+// peers is stale, and the release could not reach NATS, so the meeting
+// would go unwatched until its lease expired instead of moving at once
+// when NATS answers again.
 func (p *placer) rebalance(now time.Time) {
 	settle := p.d.t.grace + p.d.t.renewEvery
-	if now.Before(p.started.Add(settle)) {
+	if now.Before(p.started.Add(settle)) || !p.w.reachable(now) {
 		return
 	}
 	for _, conf := range sortedKeys(p.holders) {
@@ -374,7 +425,13 @@ func (p *placer) applyWorker(key string, e jetstream.KeyValueEntry, reset bool) 
 	if reset {
 		p.peersBefore, p.peers = p.peers, map[string]peer{}
 	}
-	if e == nil || key == p.self {
+	if e == nil {
+		return
+	}
+	if key == p.self {
+		if e.Operation() == jetstream.KeyValuePut {
+			p.selfSeen = time.Now()
+		}
 		return
 	}
 	if e.Operation() != jetstream.KeyValuePut {

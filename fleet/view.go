@@ -31,6 +31,7 @@ type view struct {
 	initial   []jetstream.KeyValueEntry
 	everReady bool
 	failedAt  time.Time
+	startedAt time.Time // of the current watcher
 }
 
 // restartAfter is the least time between two attempts to watch again.
@@ -42,8 +43,16 @@ func (v *view) start(ctx context.Context) error {
 		v.failedAt = time.Now()
 		return err
 	}
-	v.w, v.loading, v.initial = w, true, nil
+	v.w, v.loading, v.initial, v.startedAt = w, true, nil, time.Now()
 	return nil
+}
+
+// restart replaces the watcher with a new one, whose initial values will
+// replace the picture whole.
+func (v *view) restart(ctx context.Context) {
+	v.stop()
+	v.failedAt = time.Time{}
+	v.restartIfStopped(ctx)
 }
 
 // updates is the watcher's channel, or nil (never ready) without one.

@@ -27,6 +27,9 @@ type Worker struct {
 	c       counters
 	held    atomic.Int64
 	metrics Metrics // cfg.Metrics, or one that reports nothing
+	// beat is when the last heartbeat the server acknowledged was sent
+	// (Unix ns): how the placer knows its picture of the fleet is live.
+	beat atomic.Int64
 
 	mu    sync.Mutex
 	owned map[string]bool // meetings whose lease this worker holds
@@ -155,6 +158,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	return err
 }
 
+// reachable reports whether NATS answers this worker now: connected, and
+// a heartbeat sent within the last period plus a request bound was
+// acknowledged.
+func (w *Worker) reachable(now time.Time) bool {
+	return w.cfg.Conn.IsConnected() && now.Sub(time.Unix(0, w.beat.Load())) <= w.t.renewEvery+w.t.request
+}
+
 // heartbeat keeps the worker's key alive every renewEvery until ctx is
 // done, then deletes it. It runs on its own goroutine, so that a slow
 // placement decision never lets the worker look dead.
@@ -164,8 +174,11 @@ func (w *Worker) heartbeat(ctx context.Context, kv jetstream.KeyValue) {
 	defer tick.Stop()
 	for {
 		v, _ := json.Marshal(Heartbeat{Worker: w.id, Sessions: int(w.held.Load()), MaxSessions: w.cfg.MaxSessions, Started: started})
+		sent := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, w.t.request)
-		if _, err := kv.Put(rctx, w.id, v); err != nil && ctx.Err() == nil {
+		if _, err := kv.Put(rctx, w.id, v); err == nil {
+			w.beat.Store(sent.UnixNano())
+		} else if ctx.Err() == nil {
 			w.cfg.Logger.Warn("fleet: heartbeat not written", slog.Any("err", err))
 		}
 		cancel()

@@ -11,5 +11,6 @@
 //
 // The package holds only tests. The pipeline they drive and the
 // comparison with the fake's view live in integration/internal/pipeline,
-// shared with the soak and secrets suites; toxiproxy is used here only.
+// shared with the soak and secrets suites. toxiproxy is used here and in
+// integration/fleetchaos (the fleet's NATS link) only.
 package chaos

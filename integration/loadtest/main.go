@@ -4,8 +4,9 @@
 //	go run ./integration/loadtest -scenario throughput        # full figures
 //	go run ./integration/loadtest -scenario all -quick        # every scenario, small (CI)
 //	go run ./integration/loadtest -scenario scale             # 10,000 sessions, fake in a child process
+//	go run ./integration/loadtest -scenario fleet             # 1,000 meetings on 4 fleet worker processes
 //
-// Scenarios: throughput, memory, recovery, storm, scale, latency, all.
+// Scenarios: throughput, memory, recovery, storm, scale, latency, fleet, all.
 // "serve" is the child mode that the other scenarios spawn: it runs a fake
 // and prints its URL (see scenario.ServeMain).
 package main
@@ -41,17 +42,20 @@ var scenarios = []struct {
 	{"storm", func(ctx context.Context, o scenario.Options) error { _, err := scenario.Storm(ctx, o); return err }},
 	{"latency", func(ctx context.Context, o scenario.Options) error { _, err := scenario.Latency(ctx, o); return err }},
 	{"scale", func(ctx context.Context, o scenario.Options) error { _, err := scenario.Scale(ctx, o); return err }},
+	{"fleet", func(ctx context.Context, o scenario.Options) error { _, err := scenario.Fleet(ctx, o); return err }},
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("scenario", "", "throughput, memory, recovery, storm, scale, latency, all, or serve (child mode)")
+	name := fs.String("scenario", "", "throughput, memory, recovery, storm, scale, latency, fleet, all, or serve (child mode)")
 	var o scenario.Options
 	fs.BoolVar(&o.Quick, "quick", false, "small counts: check that the scenarios work, figures only indicative")
-	fs.IntVar(&o.N, "n", 0, "sessions (memory, storm, scale), pushes (throughput) or drops (recovery); 0 = mode default")
-	fs.IntVar(&o.Rounds, "rounds", 0, "throughput rounds; 0 = mode default")
-	fs.DurationVar(&o.Window, "window", 0, "scale: steady-state window; latency: length of each rate; 0 = mode default")
+	fs.IntVar(&o.N, "n", 0, "sessions (memory, storm, scale), pushes (throughput), drops (recovery) or meetings (fleet); 0 = mode default")
+	fs.IntVar(&o.Rounds, "rounds", 0, "throughput rounds; fleet: pushes per meeting of the flooded worker; 0 = mode default")
+	fs.IntVar(&o.Workers, "workers", 0, "fleet: worker processes; 0 = 4")
+	fs.DurationVar(&o.Lease, "lease", 0, "fleet: the workers' lease; 0 = 3s quick, 15s full")
+	fs.DurationVar(&o.Window, "window", 0, "scale, fleet: steady-state window; latency: length of each rate; 0 = mode default")
 	fs.DurationVar(&o.Heartbeat, "heartbeat", 0, "scale: heartbeat interval; 0 = 5s")
 	fs.IntVar(&o.Participants, "participants", 0, "memory, storm, scale: roster of the fake (snapshot size); 0 = 50")
 	fs.IntVar(&o.BufferSize, "bufsize", 0, "connector Read/WriteBufferSize; 0 = each scenario's choice")

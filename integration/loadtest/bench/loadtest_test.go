@@ -10,7 +10,7 @@ import (
 )
 
 // TestLoadtestQuick runs the quick mode of the throughput, memory,
-// recovery, storm and latency scenarios. It checks that each completes and
+// recovery, storm, latency and fleet scenarios. It checks that each completes and
 // produces sane, non-zero figures; it asserts no timing, since this
 // machine's speed is not the code's. The scale scenario (10,000 sessions)
 // is left to the load command.
@@ -96,6 +96,22 @@ func TestLoadtestQuick(t *testing.T) {
 			if row.Received == 0 || row.Lat.P50 <= 0 || row.Lat.P99 < row.Lat.P50 {
 				t.Errorf("%s at %d/s: %d received, %+v", row.Client, row.Rate, row.Received, row.Lat)
 			}
+		}
+	})
+
+	t.Run("fleet", func(t *testing.T) {
+		r, err := scenario.Fleet(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Ramp <= 0 || len(r.Placement) != r.Workers || r.Steady.KVWrites["KV_confwatch-leases"] <= 0 {
+			t.Errorf("fleet ramp %v, placement %v, lease writes %v/s", r.Ramp, r.Placement, r.Steady.KVWrites["KV_confwatch-leases"])
+		}
+		if r.Pub.Records <= 0 || r.Pub.Errors != 0 || r.Moved == 0 || r.Failover.N != r.Moved {
+			t.Errorf("fleet publish %+v, failover of %d meetings: %+v", r.Pub, r.Moved, r.Failover)
+		}
+		if r.MaxLiveSockets != 1 || r.TokenReuse != 0 {
+			t.Errorf("fake: high-water %d, ws-token reuse %d", r.MaxLiveSockets, r.TokenReuse)
 		}
 	})
 }

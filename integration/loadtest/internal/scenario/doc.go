@@ -1,6 +1,8 @@
 // Package scenario holds confwatch's load scenarios: event throughput,
 // memory per session, recovery time, reconnect storm, scale and push
-// latency, each run against integration/fakemeeting over loopback.
+// latency, each run against integration/fakemeeting over loopback, and
+// the fleet: worker processes on NATS JetStream sharing the meetings of
+// internal/demo's fake service.
 //
 // The load command (integration/loadtest) and the quick test and
 // benchmarks of integration/loadtest/bench share this code, so that what CI checks

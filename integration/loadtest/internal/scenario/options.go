@@ -24,13 +24,19 @@ type Options struct {
 	Log *slog.Logger
 
 	// N overrides the session count of memory, storm and scale, the frame
-	// count of throughput and the drop count of recovery. Zero means the
-	// mode's default.
+	// count of throughput, the drop count of recovery and the meeting count
+	// of fleet. Zero means the mode's default.
 	N int
-	// Rounds overrides how many times throughput repeats each client.
+	// Rounds overrides how many times throughput repeats each client, and
+	// the pushes per meeting of fleet's flooded worker.
 	Rounds int
+	// Workers overrides fleet's worker processes (4).
+	Workers int
+	// Lease overrides fleet's lease (quick: fleet.MinLease, full:
+	// fleet.DefaultLease).
+	Lease time.Duration
 	// Window overrides the steady-state measuring window of scale and
-	// the length of each latency rate.
+	// fleet, and the length of each latency rate.
 	Window time.Duration
 	// Heartbeat overrides the heartbeat interval of scale.
 	Heartbeat time.Duration

@@ -37,10 +37,16 @@ type remoteFake struct {
 
 // startRemote spawns a fake and waits for its READY line.
 func startRemote(ctx context.Context, spawn SpawnFunc, a serveArgs) (*remoteFake, error) {
+	return startChild(ctx, spawn, a.list())
+}
+
+// startChild spawns a child in serve mode with args and waits for its
+// READY line.
+func startChild(ctx context.Context, spawn SpawnFunc, args []string) (*remoteFake, error) {
 	if spawn == nil {
 		return nil, errors.New("scenario: start fake: no Spawn function")
 	}
-	cmd := spawn(ctx, a.list())
+	cmd := spawn(ctx, args)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -28,6 +28,8 @@ type serveInfo struct {
 	ConferenceID string `json:"conferenceID"`
 	Password     string `json:"password"`
 	PID          int    `json:"pid"`
+	// Worker is a fleet worker child's ID (role fleet-worker).
+	Worker string `json:"worker,omitempty"`
 }
 
 // serveArgs are the serve mode's flags, also used by Spawn callers to
@@ -62,8 +64,19 @@ func (a serveArgs) list() []string {
 //	usage                                                 → ok <cpu-ns> <rss-bytes> <goroutines>
 //
 // args are the serve flags: -participants (roster size), -idle (the fake's
-// heartbeat idle timeout), -sendqueue (frames queued per socket).
+// heartbeat idle timeout), -sendqueue (frames queued per socket). A first
+// argument "fleet-fake" or "fleet-worker" runs instead a child of the fleet
+// scenario: the multi-meeting fake service, or one fleet worker (see
+// fleetFakeMain and fleetWorkerMain).
 func ServeMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case roleFleetFake:
+			return fleetFakeMain(args[1:], stdin, stdout, stderr)
+		case roleFleetWorker:
+			return fleetWorkerMain(args[1:], stdin, stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var a serveArgs
