@@ -6,7 +6,9 @@ package fakemeeting
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Push type names (the action of every server push and the subscribeType
@@ -256,13 +258,35 @@ type subscribeData struct {
 	ConfToken     string   `json:"confToken"`
 }
 
+// confControlData is ConfControl's data. isSubtitle and subtitleType are
+// integers in the field table but strings ("1", "0") in the vendor's own
+// sample frame (protocol §4.3): both are accepted.
 type confControlData struct {
 	ConferenceID string   `json:"conferenceID"`
 	ConfToken    string   `json:"confToken"`
-	IsSubtitle   *int     `json:"isSubtitle"`
-	SubtitleType int      `json:"subtitleType"`
+	IsSubtitle   *flexInt `json:"isSubtitle"`
+	SubtitleType flexInt  `json:"subtitleType"`
 	SisProperty  string   `json:"sisProperty"`
 	ID           []string `json:"id"`
+}
+
+// flexInt is an integer sent as a JSON number or as a string holding one.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(strings.TrimSpace(s))
+	}
+	var v int
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("fakemeeting: not an integer: %w", err)
+	}
+	*n = flexInt(v)
+	return nil
 }
 
 // Token endpoint response.

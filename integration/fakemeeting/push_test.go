@@ -346,6 +346,46 @@ func TestCaptionsAndConfControl(t *testing.T) {
 	}
 }
 
+// TestConfControlForms: isSubtitle and subtitleType arrive as numbers (the
+// field table) or as strings (the vendor's sample, protocol §4.3); the
+// fake reads both, and an absent isSubtitle means on.
+func TestConfControlForms(t *testing.T) {
+	cases := []struct {
+		name     string
+		data     map[string]any
+		wantOn   int
+		wantType int
+	}{
+		{"sample strings", map[string]any{"isSubtitle": "1", "subtitleType": "0"}, 1, 0},
+		{"table numbers", map[string]any{"isSubtitle": 1, "subtitleType": 0}, 1, 0},
+		{"strings off", map[string]any{"isSubtitle": "0", "subtitleType": "1"}, 0, 1},
+		{"numbers off", map[string]any{"isSubtitle": 0, "subtitleType": 1}, 0, 1},
+		{"padded string", map[string]any{"isSubtitle": " 1 "}, 1, 0},
+		{"absent means on", map[string]any{}, 1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
+			s := connect(t, srv, srv.Client(), []string{"ConfDynamicInfoNotify"}, 1)
+			d := map[string]any{"conferenceID": srv.ConferenceID(), "confToken": s.ctl}
+			maps.Copy(d, c.data)
+			b, _ := json.Marshal(d)
+			sendJSON(t, s.ws, map[string]any{"action": "ConfControl", "sequence": "cc", "type": "REALTIMESUBTITLE", "data": string(b)})
+			heartBeat(t, s.ws, "hb") // the echo follows whatever ConfControl caused
+			for f := read(t, s.ws); f.action() != "HeartBeat"; f = read(t, s.ws) {
+			}
+			v := srv.Meeting().View()
+			if len(v.CaptionRequests) != 1 {
+				t.Fatalf("caption requests %+v, want one", v.CaptionRequests)
+			}
+			r := v.CaptionRequests[0]
+			if r.IsSubtitle != c.wantOn || r.SubtitleType != c.wantType || v.Subtitles != (c.wantOn == 1) {
+				t.Errorf("request %+v subtitles %v, want isSubtitle %d subtitleType %d", r, v.Subtitles, c.wantOn, c.wantType)
+			}
+		})
+	}
+}
+
 func TestAttendeesAndNetCondition(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{Participants: roster, Attendees: attendees})
 	s := connect(t, srv, srv.Client(), []string{"AttendeesNotify", "NetConditionNotify"}, -1)
