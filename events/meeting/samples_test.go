@@ -164,6 +164,16 @@ var sampleCases = []struct {
 		},
 	},
 	{
+		name: "vendor-like frames",
+		frames: []string{"ConfBasicInfoNotify.vendorlike.json", "ConfDynamicInfoNotify.vendorlike.json",
+			"AttendeesNotify.vendorlike.json", "WaitingListNotify.vendorlike.json",
+			"RealTimeSubtitleNotify.vendorlike.json", "InterpreterGroupNotify.vendorlike.json"},
+		check: func(t *testing.T, s *meeting.Snapshot, st meeting.Stats) {
+			eq(t, "stats", st, meeting.Stats{Applied: 4, Ignored: 2})
+			eq(t, "waiting room", len(s.WaitingRoom), 1)
+		},
+	},
+	{
 		name:   "captions are not modelled",
 		frames: []string{"RealTimeSubtitleNotify.json"},
 		check: func(t *testing.T, s *meeting.Snapshot, st meeting.Stats) {

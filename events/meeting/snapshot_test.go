@@ -34,7 +34,7 @@ func busyMeeting(sc *script, rounds int) []events.Event {
 			sc.delta(parts(set("B", "NAME", "Bob "+pid), set("C", "MUTE", strconv.Itoa(i%2))), v+1),
 			sc.full(speakers(pid, 10+i, "A", 5)),
 			sc.full(dyn(events.StateCreated, i%2, 0)),
-			sc.delta(&events.WaitingListNotify{Members: []events.Participant{{PID: "W" + pid, Info: events.PInfo{"NAME": pid}}}}, int64(1+i)),
+			sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{{Participant: events.Participant{PID: "W" + pid, Info: events.PInfo{"NAME": pid}}}}}, int64(1+i)),
 			sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{{ParticipantID: "A", NetInfo: "n" + pid}}}, int64(1+i)),
 			sc.delta(&events.AttendeesNotify{Attendees: []events.Attendee{{UserUUID: "u1", Name: "Ann " + pid}}}, int64(1+i)),
 			sc.full(&events.InviteResultNotify{Results: []events.InviteResult{{CallNumber: pid, Code: "0"}}}),

@@ -161,8 +161,8 @@ func TestIgnored(t *testing.T) {
 func TestEntryTypes(t *testing.T) {
 	sc := newScript()
 	st := meeting.New(meeting.Config{InviteResults: 3})
-	waiting := func(mode int, pid string, kv ...string) events.Participant {
-		return events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}
+	waiting := func(mode int, pid string, kv ...string) events.WaitingMember {
+		return events.WaitingMember{Participant: events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}}
 	}
 	net := func(mode int, pid, info string) events.NetCondition {
 		return events.NetCondition{ParticipantID: pid, Mode: mode, NetInfo: info}
@@ -178,8 +178,8 @@ func TestEntryTypes(t *testing.T) {
 		return n
 	}
 	apply(st,
-		sc.full(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
-		sc.delta(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
+		sc.full(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
+		sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
 		sc.full(&events.NetConditionNotify{Conditions: []events.NetCondition{net(0, "A", "good"), net(0, "B", "bad")}}),
 		sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{net(1, "A", ""), net(0, "B", "good")}}, 1),
 		sc.full(&events.AttendeesNotify{Attendees: []events.Attendee{att(0, "u1", "Zed"), att(0, "u2", "Amy")}}),
