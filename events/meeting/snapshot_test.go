@@ -38,6 +38,8 @@ func busyMeeting(sc *script, rounds int) []events.Event {
 			sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{{ParticipantID: "A", NetInfo: "n" + pid}}}, int64(1+i)),
 			sc.delta(&events.AttendeesNotify{Attendees: []events.Attendee{{UserUUID: "u1", Name: "Ann " + pid}}}, int64(1+i)),
 			sc.full(&events.InviteResultNotify{Results: []events.InviteResult{{CallNumber: pid, Code: "0"}}}),
+			sc.delta(caption("A", "c"+pid, "said "+pid), int64(1+i)),
+			sc.full(groups(events.InterpreterGroup{GroupID: "g" + pid, GroupName: pid})),
 		)
 		if i%5 == 4 {
 			evs = append(evs, sc.delta(parts(leave(pid)), v+1))

@@ -150,9 +150,9 @@ func TestIgnored(t *testing.T) {
 	apply(st,
 		sc.full(parts(join("A", "Ann", 1))),
 		other,
-		sc.push(&events.RealTimeSubtitleNotify{}, events.ModeDelta, 1),
 		sc.push(nil, events.ModeFull, 0),
 		sc.push((*events.ParticipantsNotify)(nil), events.ModeFull, 0),
+		sc.push((*events.RealTimeSubtitleNotify)(nil), events.ModeDelta, 1),
 	)
 	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 1, Ignored: 4})
 	eq(t, "roster", roster(st.Snapshot()), []string{"A=Ann/ordinary/"})
@@ -205,10 +205,16 @@ func TestEntryTypes(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	bad := meeting.Config{InviteResults: -1}
+	bad := meeting.Config{InviteResults: -1, Captions: meeting.MaxCaptions + 1}
 	err := bad.Validate()
-	if err == nil || !strings.Contains(err.Error(), "InviteResults") {
+	if err == nil || !strings.Contains(err.Error(), "InviteResults") || !strings.Contains(err.Error(), "Captions") {
 		t.Errorf("Validate = %v, want both problems", err)
+	}
+	if err := (meeting.Config{Captions: -1}).Validate(); err == nil {
+		t.Error("negative Captions accepted")
+	}
+	if err := (meeting.Config{Captions: meeting.MaxCaptions}).Validate(); err != nil {
+		t.Errorf("Captions = MaxCaptions: %v", err)
 	}
 	if err := (meeting.Config{}).Validate(); err != nil {
 		t.Errorf("zero Config: %v", err)
@@ -242,6 +248,12 @@ func TestChangeString(t *testing.T) {
 		{meeting.Change{Kind: meeting.MeetingUnlocked}, "meeting unlocked"},
 		{meeting.Change{Kind: meeting.RecordingStarted}, "recording started"},
 		{meeting.Change{Kind: meeting.RecordingStopped}, "recording stopped"},
+		{meeting.Change{Kind: meeting.CaptionsStarted}, "live captions started"},
+		{meeting.Change{Kind: meeting.CaptionsStopped}, "live captions stopped"},
+		{meeting.Change{Kind: meeting.MeetingPaused}, "meeting paused"},
+		{meeting.Change{Kind: meeting.MeetingResumed}, "meeting resumed"},
+		{meeting.Change{Kind: meeting.WaitingRoomEnabled}, "waiting room on"},
+		{meeting.Change{Kind: meeting.WaitingRoomDisabled}, "waiting room off"},
 		{meeting.Change{Kind: meeting.MeetingEnded, Inferred: true}, "meeting ended (while disconnected)"},
 		{meeting.Change{Kind: "Unheard", PID: "A"}, "Unheard A"},
 	}
