@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
@@ -86,6 +87,12 @@ type Config struct {
 	// Default RejectStatus.
 	RejectMode RejectMode
 
+	// WSTokenMethods are the HTTP methods the wsToken endpoint accepts;
+	// any other is answered 405. Nil means GET and PUT: the vendor's page
+	// documents GET but its raw-request sample shows PUT (protocol §2.2).
+	// Each entry must be GET or PUT.
+	WSTokenMethods []string
+
 	// NotStarted makes the meeting "Schedule" until Start is called; the
 	// token endpoint answers MMC.111072005 meanwhile.
 	NotStarted bool
@@ -149,6 +156,14 @@ func (c Config) Validate() error {
 	if c.RejectMode != RejectStatus && c.RejectMode != RejectClose {
 		errs = append(errs, fmt.Errorf("fakemeeting: unknown %v", c.RejectMode))
 	}
+	for _, m := range c.WSTokenMethods {
+		if m != http.MethodGet && m != http.MethodPut {
+			errs = append(errs, fmt.Errorf("fakemeeting: WSTokenMethods: %q is neither GET nor PUT", m))
+		}
+	}
+	if c.WSTokenMethods != nil && len(c.WSTokenMethods) == 0 {
+		errs = append(errs, errors.New("fakemeeting: WSTokenMethods is empty: no method could get a token"))
+	}
 	if c.MaxFrameSize < 0 {
 		errs = append(errs, fmt.Errorf("fakemeeting: MaxFrameSize %d is negative", c.MaxFrameSize))
 	}
@@ -208,6 +223,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.WSTokenMethods == nil {
+		c.WSTokenMethods = []string{http.MethodGet, http.MethodPut}
 	}
 	return c
 }
