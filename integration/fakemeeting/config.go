@@ -156,14 +156,7 @@ func (c Config) Validate() error {
 	if c.RejectMode != RejectStatus && c.RejectMode != RejectClose {
 		errs = append(errs, fmt.Errorf("fakemeeting: unknown %v", c.RejectMode))
 	}
-	for _, m := range c.WSTokenMethods {
-		if m != http.MethodGet && m != http.MethodPut {
-			errs = append(errs, fmt.Errorf("fakemeeting: WSTokenMethods: %q is neither GET nor PUT", m))
-		}
-	}
-	if c.WSTokenMethods != nil && len(c.WSTokenMethods) == 0 {
-		errs = append(errs, errors.New("fakemeeting: WSTokenMethods is empty: no method could get a token"))
-	}
+	errs = append(errs, validMethods(c.WSTokenMethods)...)
 	if c.MaxFrameSize < 0 {
 		errs = append(errs, fmt.Errorf("fakemeeting: MaxFrameSize %d is negative", c.MaxFrameSize))
 	}
@@ -282,6 +275,8 @@ type Attendee struct {
 	DeptName      string
 	OrgID         string // "" = "61037"
 	ThirdAccount  string
+	Address       string // a room terminal's address
+	HidePhone     bool   // the sample-only hidePhone
 }
 
 // InterpreterGroup is one simultaneous-interpretation group.
@@ -301,4 +296,18 @@ type Interpreter struct {
 	CallNumber      string
 	Name            string
 	InterpreterType string // MANUAL (default) or AI
+}
+
+// validMethods checks Config.WSTokenMethods: nil, or GET and PUT only.
+func validMethods(ms []string) []error {
+	var errs []error
+	if ms != nil && len(ms) == 0 {
+		errs = append(errs, errors.New("fakemeeting: WSTokenMethods is empty: no method could get a token"))
+	}
+	for _, m := range ms {
+		if m != http.MethodGet && m != http.MethodPut {
+			errs = append(errs, fmt.Errorf("fakemeeting: WSTokenMethods: %q is neither GET nor PUT", m))
+		}
+	}
+	return errs
 }

@@ -115,7 +115,8 @@
 // # Scripting
 //
 // Meeting's methods (Join, Leave, Rename, RaiseHand, Mute, Share, SetRole,
-// Update, Speakers, Lock, Record, SetMode, InviteResult, WaitingRoomJoin,
+// Update, Speakers, Lock, Record, SetMode, WaitingRoom, Pause,
+// SetCallInRestriction, InviteResult, WaitingRoomJoin,
 // WaitingRoomAdmit, WaitingRoomRemove, AddAttendee, NetCondition, Caption,
 // Start, End, Flood) change the fake's own view of the meeting
 // (Meeting.View) and push the matching frames to every subscribed socket,
