@@ -24,6 +24,9 @@ func (a *applier) captions(n *events.RealTimeSubtitleNotify) {
 	prev, _ := a.nv.captions.get(pid)
 	var list []Caption
 	if last := len(prev) - 1; last >= 0 && sameSentence(prev[last], c) {
+		if c.Name == "" {
+			c.Name = prev[last].Name // the speaker may have left since
+		}
 		list = slices.Concat(prev[:last], []Caption{c})
 	} else {
 		drop := max(0, len(prev)+1-a.captionCap)

@@ -102,10 +102,14 @@ func TestCaptionFields(t *testing.T) {
 func TestCaptionsAfterResubscribe(t *testing.T) {
 	sc := newScript()
 	st := meeting.New(meeting.Config{})
-	apply(st, &events.Subscribed{At: t0}, sc.delta(caption("A", "s1", "one"), 5), sc.delta(caption("A", "s2", "two"), 6))
+	apply(st, &events.Subscribed{At: t0}, sc.full(parts(join("A", "Ann", 1))),
+		sc.delta(caption("A", "s1", "one"), 5), sc.delta(caption("A", "s2", "two"), 6))
 	apply(st, &events.Disconnected{At: sc.at}, &events.Resubscribed{BlindFrom: sc.at, BlindTo: sc.at.Add(time.Second)})
-	eq(t, "resyncing", st.Snapshot().Resyncing, []string(nil))
-	apply(st, sc.full(caption("A", "s2", "two")), sc.delta(caption("A", "s3", "three"), 1))
+	eq(t, "captions are not waited for", st.Snapshot().Resyncing, []string{events.ActionParticipants})
+	// Ann left while nobody listened: the repeated sentence keeps her name.
+	apply(st, sc.full(parts()), sc.full(caption("A", "s2", "two")))
+	eq(t, "name kept", st.Snapshot().Captions["A"][1].Name, "Ann")
+	apply(st, sc.delta(caption("A", "s3", "three"), 1))
 	eq(t, "captions", texts(st.Snapshot()), map[string]string{"A": "one, two, three"})
 	eq(t, "a gap in captions asks for nothing", st.Stats().ResyncsRequested, uint64(0))
 }
