@@ -166,6 +166,28 @@ func TestDecodeSubtitleOffsets(t *testing.T) {
 	}
 }
 
+// TestSubtitleJSON: a caption payload marshals its offsets in the
+// vendor's ms, as it received them, not as a Duration's nanoseconds.
+func TestSubtitleJSON(t *testing.T) {
+	_, pl := mustPush[*RealTimeSubtitleNotify](t, readFrame(t, "RealTimeSubtitleNotify.vendorlike.json"))
+	for _, v := range []any{pl, *pl} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		same(t, "offsets", [2]any{m["beginTime"], m["endTime"]}, [2]any{1528680.0, 1531920.0})
+		same(t, "timestamp", m["timestamp"], any("2021-03-05T03:10:28.78Z"))
+		same(t, "participantID", m["participantID"], any("q7m2xk9c4tz1w8d5r0yb6n3hv2pe7sfa"))
+		if _, ok := m["msgs"].([]any); !ok || m["isFinal"] != true {
+			t.Errorf("fields lost: %s", b)
+		}
+	}
+}
+
 // TestDecodeSampleOnlyLeniency: the sample-only fields take the leniency
 // of the rest of the decoding: numbers as strings, booleans as 0/1 or
 // strings, and (for the fields whose type no table states) a boolean

@@ -313,6 +313,18 @@ type RealTimeSubtitleNotify struct {
 	ParticipantID string        `json:"participantID"`
 }
 
+// MarshalJSON encodes n with the vendor's keys and units: beginTime and
+// endTime as ms offsets, as they arrive, rather than as a Duration's
+// nanoseconds.
+func (n RealTimeSubtitleNotify) MarshalJSON() ([]byte, error) {
+	type plain RealTimeSubtitleNotify // without this method
+	return json.Marshal(struct {
+		plain
+		BeginTime int64 `json:"beginTime"` // shallower: hides plain's
+		EndTime   int64 `json:"endTime"`
+	}{plain(n), n.BeginTime.Milliseconds(), n.EndTime.Milliseconds()})
+}
+
 // SubtitleMsg is one caption text in one language.
 type SubtitleMsg struct {
 	Lang string `json:"subtitleLang"` // "Original", "Mandarin", "English"

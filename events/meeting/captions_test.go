@@ -221,6 +221,9 @@ func TestSnapshotJSONCaptionsAndGroups(t *testing.T) {
 		sc.delta(caption("A", "1", "a1"), 1), sc.delta(caption("A", "2", "a2"), 2),
 		sc.full(groups(events.InterpreterGroup{GroupID: "1", GroupName: "ZH-EN"})))
 	stored := mustJSON(t, st.Snapshot())
+	if !strings.Contains(string(stored), `"beginMs":1000,"endMs":2000`) {
+		t.Errorf("offsets not in ms: %s", stored)
+	}
 	var snap meeting.Snapshot
 	if err := json.Unmarshal(stored, &snap); err != nil {
 		t.Fatal(err)
@@ -228,6 +231,8 @@ func TestSnapshotJSONCaptionsAndGroups(t *testing.T) {
 	// A new owner keeping fewer sentences trims the seeded log.
 	seeded := meeting.NewFromSnapshot(meeting.Config{Captions: 1}, &snap)
 	eq(t, "seeded captions", texts(seeded.Snapshot()), map[string]string{"A": "a2"})
+	eq(t, "seeded offsets", [2]time.Duration{seeded.Snapshot().Captions["A"][0].Begin, seeded.Snapshot().Captions["A"][0].End},
+		[2]time.Duration{time.Second, 2 * time.Second})
 	eq(t, "seeded groups", seeded.Snapshot().InterpreterGroups, st.Snapshot().InterpreterGroups)
 	apply(seeded, &events.Subscribed{At: sc.at}, sc.delta(caption("A", "3", "a3"), 1))
 	eq(t, "logging on", texts(seeded.Snapshot()), map[string]string{"A": "a3"})

@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/confwatch/confwatch/events"
@@ -290,9 +291,34 @@ type Caption struct {
 	// the push's createTime).
 	At time.Time `json:"at,omitzero"`
 	// Begin and End are the sentence's offsets in the caption stream
-	// (protocol §5.10), as time.Duration: nanoseconds in JSON.
-	Begin time.Duration `json:"begin"`
-	End   time.Duration `json:"end"`
+	// (protocol §5.10). JSON carries them in ms, as beginMs and endMs.
+	Begin time.Duration `json:"-"`
+	End   time.Duration `json:"-"`
+}
+
+// captionJSON is Caption's JSON form, with the offsets in ms.
+type captionJSON struct {
+	captionFields
+	BeginMs int64 `json:"beginMs"`
+	EndMs   int64 `json:"endMs"`
+}
+
+type captionFields Caption // without the methods
+
+// MarshalJSON encodes c with its offsets in ms.
+func (c Caption) MarshalJSON() ([]byte, error) {
+	return json.Marshal(captionJSON{captionFields(c), c.Begin.Milliseconds(), c.End.Milliseconds()})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (c *Caption) UnmarshalJSON(b []byte) error {
+	var j captionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*c = Caption(j.captionFields)
+	c.Begin, c.End = time.Duration(j.BeginMs)*time.Millisecond, time.Duration(j.EndMs)*time.Millisecond
+	return nil
 }
 
 // CaptionText is a caption sentence in one language.
