@@ -103,7 +103,7 @@ func pushNote(e *events.Push, before *meeting.Snapshot, after func() *meeting.Sn
 			return "" // the waiting room as it was; its changes follow
 		}
 		for _, m := range p.Members {
-			parts = append(parts, waitingNote(m, before))
+			parts = append(parts, waitingNote(m.Participant, before))
 		}
 	case *events.InviteResultNotify:
 		if e.Mode == events.ModeFull {
