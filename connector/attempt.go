@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"github.com/confwatch/confwatch/secret"
 	"log/slog"
+	"time"
 
 	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/token"
@@ -51,7 +53,13 @@ func (sv *supervisor) attempt(ctx context.Context, ann announcement) (*link, *Fa
 	l.start(sub)
 	l, fail = s.awaitReply(ctx, l)
 	if fail == nil {
-		s.log.Info("subscribed", slog.String("url", loggable), slog.Int("types", len(types)))
+		// Logged here, on the supervisor's goroutine, like "disconnected"
+		// and "reconnecting in": so the log tells the lifecycle in order.
+		msg := "subscribed"
+		if !ann.blindFrom.IsZero() {
+			msg = fmt.Sprintf("resubscribed after %v blind", s.cfg.Clock.Now().Sub(ann.blindFrom).Round(time.Millisecond))
+		}
+		s.log.Info(msg, slog.String("url", loggable), slog.Int("types", len(types)))
 	}
 	return l, fail
 }
@@ -63,12 +71,15 @@ func (s *Session) freshWSToken(ctx context.Context) (*token.WS, *Failure) {
 	for range 2 {
 		ws, err := s.cfg.Tokens.WSToken(ctx)
 		if err != nil {
+			s.cfg.Observer.wsTokenFetched(err, false)
 			return nil, classify(StageWSToken, err, s.cfg.Backoff.Max)
 		}
 		s.c.tokenFetches.Add(1)
 		s.remember(ws.Token)
 		age := ws.Age(s.cfg.Clock.Now())
-		if age < token.WSTokenLifetime-s.cfg.TokenMargin {
+		fresh := age < token.WSTokenLifetime-s.cfg.TokenMargin
+		s.cfg.Observer.wsTokenFetched(nil, !fresh)
+		if fresh {
 			return ws, nil
 		}
 		s.c.tokensDiscarded.Add(1)

@@ -146,6 +146,13 @@ type Config struct {
 	TokenMargin time.Duration
 	// Backoff shapes retries.
 	Backoff Backoff
+	// FailFast stops Run, before its first Subscribe, at the first failure
+	// that Permanent reports (an API that refuses connections or is not
+	// the meeting API, a certificate that does not verify, an unknown
+	// meeting) instead of retrying it. Once a link has been subscribed,
+	// failures are retried as always. False (the default) retries them from
+	// the start, for a service that is still coming up.
+	FailFast bool
 
 	// ReadLimit is the largest frame accepted, in bytes. A larger frame
 	// ends the link (the WebSocket library cannot skip it) and is counted;
@@ -167,6 +174,10 @@ type Config struct {
 
 	// Logger receives the session's logs. Nil means silent.
 	Logger *slog.Logger
+	// Observer is told of transitions, retries, pushes, drops, resyncs
+	// and ws-token calls as they happen, on the session's goroutines (see
+	// Observer). New keeps a copy. Nil means none, at no cost.
+	Observer *Observer
 	// Clock drives heartbeats, timeouts and backoff. Nil means real time.
 	Clock clock.Clock
 	// Rand returns a float in [0, 1) for jitter. Nil means math/rand/v2.
@@ -249,6 +260,7 @@ func (c Config) withDefaults() Config {
 			*d = v
 		}
 	}
+	c.Observer = c.Observer.clone()
 	def(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	def(&c.ReadTimeout, c.HeartbeatInterval*3/2)
 	def(&c.WriteTimeout, DefaultWriteTimeout)

@@ -54,7 +54,11 @@
 // ErrCredentialsRejected (every credential stop wraps it) instead of
 // locking the account. A Destroyed status push, or the token service
 // answering "ended", stops with ErrMeetingEnded (the same value as
-// token.ErrMeetingEnded).
+// token.ErrMeetingEnded). Failures that no retry fixes before a first
+// Subscribe — a refused or unresolvable API, an untrusted certificate, a
+// web page where the API should be, an unknown meeting — are retried like
+// any other unless Config.FailFast is set; Permanent tells them apart, so
+// a caller can report "check the address" instead of waiting for ever.
 //
 // Server text that reaches errors, logs and Stats (close reasons,
 // Subscribe refusals, handshake failures) is stripped of control
@@ -63,7 +67,7 @@
 //
 // # Events and concurrency
 //
-// The socket reader never runs user code: it decodes frames and puts them
+// The socket reader never runs the handler: it decodes frames and puts them
 // on a queue bounded by count (Queue) and by bytes (QueueBytes) that one
 // dispatcher goroutine (started when events wait, gone when none do)
 // drains into the handler given to Run, together with the lifecycle events
@@ -76,6 +80,16 @@
 // (TokenSource.Control at the token's RefreshAt), so a redial never waits
 // for a fresh login and no other keep-alive is needed. Run joins every
 // goroutine it started before it returns.
+//
+// # Observing a session
+//
+// Config.Observer is a set of callbacks told of every state transition,
+// retry (with its class, stage and delay), ws-token call, push (with its
+// lag behind the server's createTime), drop, resync and blind window, as
+// they happen; package github.com/confwatch/confwatch/observability turns
+// them into OpenTelemetry metrics. They run on the session's goroutines
+// (the reader's too) and must return quickly; a nil Observer costs
+// nothing. Stats remains the snapshot to poll.
 //
 // The package leaves to the caller: what to do with events (see the Mux
 // and the meeting state in package events), and how to get credentials

@@ -194,8 +194,10 @@ func (l *link) handle(mt int, data []byte, replied *bool) bool {
 			l.accept(f)
 		}
 	case *events.Push:
+		env.cfg.Observer.pushReceived(f, l.lastRecv.Load())
 		if !env.deliver(f, false) {
 			env.c.dropped.Add(1)
+			env.cfg.Observer.dropped(f)
 			env.resync("handler queue full")
 		}
 		if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
@@ -214,7 +216,9 @@ func (l *link) handle(mt int, data []byte, replied *bool) bool {
 func (l *link) accept(r *wire.SubscribeReply) {
 	if r.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
 		l.env.c.subscribes.Add(1)
-		l.env.deliver(l.ann.event(l.env.cfg.Clock.Now()), true)
+		now := l.env.cfg.Clock.Now()
+		l.env.cfg.Observer.resubscribed(l.ann, now)
+		l.env.deliver(l.ann.event(now), true)
 	}
 	l.subReply <- r // capacity 1, the only send
 }

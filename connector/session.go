@@ -57,7 +57,7 @@ func New(cfg Config) (*Session, error) {
 		cfg:    cfg,
 		log:    cfg.Logger.With(slog.String("conference", cfg.ConferenceID)),
 		q:      newQueue(cfg.Queue, cfg.QueueBytes),
-		watch:  newWatch(),
+		watch:  newWatch(cfg.Observer),
 		resync: make(chan string, 1),
 	}
 	s.c.reconnects = map[string]int64{}

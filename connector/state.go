@@ -79,14 +79,17 @@ type counters struct {
 }
 
 // watch broadcasts state transitions: each call to changed returns a
-// channel that is closed at the next transition.
+// channel that is closed at the next transition. set is called from Run's
+// goroutine alone, so obs sees the transitions in order although it is
+// called outside the lock.
 type watch struct {
 	mu    sync.Mutex
 	state State
 	next  chan struct{}
+	obs   *Observer
 }
 
-func newWatch() *watch { return &watch{next: make(chan struct{})} }
+func newWatch(obs *Observer) *watch { return &watch{next: make(chan struct{}), obs: obs} }
 
 func (w *watch) get() (State, <-chan struct{}) {
 	w.mu.Lock()
@@ -96,11 +99,14 @@ func (w *watch) get() (State, <-chan struct{}) {
 
 func (w *watch) set(s State) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.state == s {
-		return
+	from := w.state
+	if from != s {
+		w.state = s
+		close(w.next)
+		w.next = make(chan struct{})
 	}
-	w.state = s
-	close(w.next)
-	w.next = make(chan struct{})
+	w.mu.Unlock()
+	if from != s {
+		w.obs.stateChanged(from, s)
+	}
 }

@@ -86,6 +86,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 		return nil, fmt.Errorf("connector: %w", ErrMeetingEnded)
 	case reason != "":
 		s.c.resyncs.Add(1)
+		s.cfg.Observer.resyncing(reason)
 		s.log.Info("resyncing", slog.String("reason", reason))
 		sv.blindFrom, sv.resyncing = now, true
 		s.watch.set(StateReconnecting)
@@ -101,6 +102,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 	}
 	fail := classify(StageLive, err, s.cfg.Backoff.Max)
 	sv.blindFrom, sv.hist.outageStart = now, now
+	s.log.Warn("disconnected", slog.String("class", fail.Class.String()), slog.Any("err", fail.Err))
 	s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
 	return fail, nil
 }
@@ -113,6 +115,9 @@ func (sv *supervisor) retry(ctx context.Context, fail *Failure) error {
 		return ctx.Err()
 	}
 	s.record(fail)
+	if err := sv.giveUp(fail); err != nil {
+		return err
+	}
 	v, hist := decide(fail, sv.hist, s.cfg.Clock.Now(), sv.nextDelay(), s.cfg.Backoff.MaxOutage)
 	sv.hist = hist
 	if v.stop != nil {
@@ -132,6 +137,7 @@ func (sv *supervisor) retry(ctx context.Context, fail *Failure) error {
 	} else {
 		s.watch.set(StateReconnecting)
 	}
+	s.cfg.Observer.retrying(fail, v.delay)
 	s.log.Warn(fmt.Sprintf("reconnecting in %v", v.delay.Round(time.Millisecond)),
 		slog.String("class", fail.Class.String()), slog.String("stage", string(fail.Stage)), slog.Any("err", fail.Err))
 	select {

@@ -88,7 +88,7 @@ var decoderList = [...]decoder{
 	shape[wireNetConditions, *NetConditionNotify](keysTrimmed),
 	shape[wireInviteResults, *InviteResultNotify](keysTrimmed),
 	shape[wireSubtitle, *RealTimeSubtitleNotify](keysTrimmed),
-	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify](fastParticipants)),
+	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify](fastWaiting)),
 	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
 }
 

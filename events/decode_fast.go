@@ -15,9 +15,9 @@ type listPayload[P, E any] interface {
 	list() *[]E
 }
 
-func (p *ParticipantsNotify) list() *[]Participant { return &p.Participants }
-func (p *WaitingListNotify) list() *[]Participant  { return &p.Members }
-func (p *SpeakerChangeNotify) list() *[]Speaker    { return &p.Speakers }
+func (p *ParticipantsNotify) list() *[]Participant  { return &p.Participants }
+func (p *WaitingListNotify) list() *[]WaitingMember { return &p.Members }
+func (p *SpeakerChangeNotify) list() *[]Speaker     { return &p.Speakers }
 
 // fastList returns a fast path that parses a frame with parse and puts the
 // entries into a P allocated together with its Push.
@@ -33,8 +33,12 @@ func fastList[P, E any, PP listPayload[P, E]](parse func(frame []byte) (wire.Env
 	}
 }
 
-// fastParticipants parses a ParticipantsNotify or WaitingListNotify frame.
-// The list is nil for an absent or null data and empty but not nil for [].
+// fastParticipants parses a ParticipantsNotify frame. The list is nil
+// for an absent or null data and empty but not nil for [].
+//
+// It and fastWaiting are written out rather than shared through a generic
+// helper taking the entry parser as a func value: through a func value the
+// Parser and each entry escape to the heap, an allocation per entry.
 func fastParticipants(b []byte) (env wire.Envelope, out []Participant, ok bool) {
 	p := wire.NewParser(b)
 	set, null, ok := p.Frame(&env, func() bool {
@@ -51,20 +55,21 @@ func fastParticipants(b []byte) (env wire.Envelope, out []Participant, ok bool) 
 	return env, out, ok
 }
 
-var participantTags = [...]string{"pid", "mode", "pinfoMap"}
-
-func participant(p *wire.Parser, e *Participant) bool {
-	return p.Object(func(k []byte) bool {
-		switch string(k) {
-		case "pid":
-			return p.String(&e.PID)
-		case "mode":
-			return p.Int(&e.Mode)
-		case "pinfoMap":
-			return p.StringMap((*map[string]string)(&e.Info), pinfoStrings)
+// fastWaiting parses a WaitingListNotify frame, as fastParticipants.
+func fastWaiting(b []byte) (env wire.Envelope, out []WaitingMember, ok bool) {
+	p := wire.NewParser(b)
+	set, null, ok := p.Frame(&env, func() bool {
+		var e WaitingMember
+		if !waitingMember(&p, &e) {
+			return false
 		}
-		return p.Unknown(k, participantTags[:]...)
+		out = append(out, e)
+		return true
 	})
+	if set && !null && out == nil {
+		out = []WaitingMember{}
+	}
+	return env, out, ok
 }
 
 // fastSpeakers parses a SpeakerChangeNotify frame.
@@ -85,6 +90,40 @@ func fastSpeakers(b []byte) (env wire.Envelope, out []Speaker, ok bool) {
 		out = []Speaker{}
 	}
 	return env, out, ok
+}
+
+var (
+	participantTags = [...]string{"pid", "mode", "pinfoMap"}
+	waitingTags     = [...]string{"pid", "mode", "pinfoMap", "delType"}
+)
+
+func participant(p *wire.Parser, e *Participant) bool {
+	return p.Object(func(k []byte) bool { return participantField(p, k, e, participantTags[:]) })
+}
+
+// waitingMember reads a waiting-room entry: a participant's keys and the
+// sample's delType (protocol §5.11).
+func waitingMember(p *wire.Parser, e *WaitingMember) bool {
+	return p.Object(func(k []byte) bool {
+		if string(k) == "delType" {
+			return p.Int(&e.DelType)
+		}
+		return participantField(p, k, &e.Participant, waitingTags[:])
+	})
+}
+
+// participantField reads the value of key k of a participant entry; tags
+// are every key the entry's wire struct knows.
+func participantField(p *wire.Parser, k []byte, e *Participant, tags []string) bool {
+	switch string(k) {
+	case "pid":
+		return p.String(&e.PID)
+	case "mode":
+		return p.Int(&e.Mode)
+	case "pinfoMap":
+		return p.StringMap((*map[string]string)(&e.Info), pinfoStrings)
+	}
+	return p.Unknown(k, tags...)
 }
 
 var speakerTags = [...]string{"pid", "name", "speakingVolume"}

@@ -1,6 +1,9 @@
 package events
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"github.com/confwatch/confwatch/internal/wire"
 	"github.com/confwatch/confwatch/secret"
 )
@@ -48,11 +51,31 @@ func (w *wireParticipants) payload() *ParticipantsNotify {
 	return &ParticipantsNotify{Participants: w.entries()}
 }
 
-// wireWaitingList has the participants' shape.
-type wireWaitingList wireParticipants
+// wireWaitingList has the participants' shape, plus the sample's
+// DTO-level delType (protocol §5.11).
+type wireWaitingList struct {
+	wire.Envelope
+	Data []wireWaitingEntry `json:"data"`
+}
+
+type wireWaitingEntry struct {
+	wireParticipant
+	DelType wire.Int `json:"delType"`
+}
 
 func (w *wireWaitingList) payload() *WaitingListNotify {
-	return &WaitingListNotify{Members: (*wireParticipants)(w).entries()}
+	if w.Data == nil {
+		return &WaitingListNotify{}
+	}
+	out := make([]WaitingMember, len(w.Data))
+	for i := range w.Data {
+		d := &w.Data[i]
+		out[i] = WaitingMember{
+			Participant: Participant{PID: d.PID, Mode: int(d.Mode), Info: d.Info},
+			DelType:     int(d.DelType),
+		}
+	}
+	return &WaitingListNotify{Members: out}
 }
 
 // ---- SpeakerChangeNotify (hot path) ----
@@ -102,6 +125,17 @@ type wireConfBasic struct {
 	OrgID              wire.String `json:"orgID"`
 	SupportWaitingRoom wire.Bool   `json:"supportWaitingRoom"`
 	Webinar            wire.Bool   `json:"webinar"`
+
+	// Sample-only (protocol §5.3): types read from the sample's values.
+	AIRecType                  wire.IntOrBool `json:"aiRecType"`
+	AudienceCallInRestriction  wire.IntOrBool `json:"audienceCallInRestriction"`
+	BignumMultiPicSwitch       wire.Bool      `json:"bignumMultiPicSwitch"`
+	PartViewSwitch             wire.Bool      `json:"partViewSwitch"`
+	SimultaneousInterpretation wire.IntOrBool `json:"simultaneousInterpretation"`
+	SupportCohost              wire.IntOrBool `json:"supportCohost"`
+	SupportClientRecord        wire.IntOrBool `json:"supportClientRecord"`
+	InviteShareSwitch          wire.Bool      `json:"inviteShareSwitch"`
+	ConfPortalCapabilities     wire.String    `json:"confPortalCapabilities"`
 }
 
 // wirePwd's pwd is decoded as a wire.String (digits may come as a number)
@@ -138,6 +172,16 @@ func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
 		OrgID:              string(w.OrgID),
 		SupportWaitingRoom: bool(w.SupportWaitingRoom),
 		Webinar:            bool(w.Webinar),
+
+		AIRecType:                  int(w.AIRecType),
+		AudienceCallInRestriction:  int(w.AudienceCallInRestriction),
+		BignumMultiPicSwitch:       bool(w.BignumMultiPicSwitch),
+		PartViewSwitch:             bool(w.PartViewSwitch),
+		SimultaneousInterpretation: int(w.SimultaneousInterpretation),
+		SupportCohost:              int(w.SupportCohost),
+		SupportClientRecord:        int(w.SupportClientRecord),
+		InviteShareSwitch:          bool(w.InviteShareSwitch),
+		ConfPortalCapabilities:     string(w.ConfPortalCapabilities),
 	}
 }
 
@@ -163,6 +207,24 @@ type wireConfDynamic struct {
 	ForbiddenChat    wire.Int      `json:"forbiddenChat"`
 	RecOccurred      wire.Int      `json:"recOccurred"`
 	RealTimeSubtitle wire.Int      `json:"realTimeSubtitle"`
+
+	// Sample-only (protocol §5.4): types read from the sample's values.
+	AIRecState                 wire.IntOrBool    `json:"aiRecState"`
+	EnableShareSetting         wire.IntOrBool    `json:"enableShareSetting"`
+	CallInRestriction          wire.IntOrBool    `json:"callInRestriction"`
+	AudienceCallInRestriction  wire.IntOrBool    `json:"audienceCallInRestriction"`
+	AudienceTotalCount         wire.IntOrBool    `json:"audienceTotalCount"`
+	SimultaneousInterpretation wire.IntOrBool    `json:"simultaneousInterpretation"`
+	LanChannels                []json.RawMessage `json:"lanChannels"`
+	AllowAudience              wire.Bool         `json:"allowAudience"`
+	Pause                      wire.Bool         `json:"pause"`
+	AudienceVideoLayout        wire.String       `json:"audienceVideoLayout"`
+	ClientRecState             wire.IntOrBool    `json:"clientRecState"`
+	ClientRecMode              wire.IntOrBool    `json:"clientRecMode"`
+	WaitingRoomState           wire.IntOrBool    `json:"waitingRoomState"`
+	ShowAudienceMode           wire.IntOrBool    `json:"showAudienceMode"`
+	AudienceCountMultiple      wire.IntOrBool    `json:"audienceCountMultiple"`
+	AudienceCountReal          wire.IntOrBool    `json:"audienceCountReal"`
 }
 
 type wireMultiPic struct {
@@ -207,7 +269,44 @@ func (w *wireConfDynamic) payload() *ConfDynamicInfoNotify {
 		ForbiddenChat:    int(w.ForbiddenChat),
 		RecOccurred:      int(w.RecOccurred),
 		RealTimeSubtitle: int(w.RealTimeSubtitle),
+
+		AIRecState:                 int(w.AIRecState),
+		EnableShareSetting:         int(w.EnableShareSetting),
+		CallInRestriction:          int(w.CallInRestriction),
+		AudienceCallInRestriction:  int(w.AudienceCallInRestriction),
+		AudienceTotalCount:         int(w.AudienceTotalCount),
+		SimultaneousInterpretation: int(w.SimultaneousInterpretation),
+		LanChannels:                compactRaw(w.LanChannels),
+		AllowAudience:              bool(w.AllowAudience),
+		Pause:                      bool(w.Pause),
+		AudienceVideoLayout:        string(w.AudienceVideoLayout),
+		ClientRecState:             int(w.ClientRecState),
+		ClientRecMode:              int(w.ClientRecMode),
+		WaitingRoomState:           int(w.WaitingRoomState),
+		ShowAudienceMode:           int(w.ShowAudienceMode),
+		AudienceCountMultiple:      int(w.AudienceCountMultiple),
+		AudienceCountReal:          int(w.AudienceCountReal),
 	}
+}
+
+// compactRaw returns the elements of an array nobody documents, each
+// compacted, so that a payload does not depend on the sender's spacing.
+// encoding/json has already copied and validated them; a null element
+// stays null.
+func compactRaw(in []json.RawMessage) []json.RawMessage {
+	if in == nil {
+		return nil
+	}
+	out := make([]json.RawMessage, len(in))
+	for i, r := range in {
+		var b bytes.Buffer
+		if json.Compact(&b, r) != nil {
+			b.Reset()
+			b.WriteString("null") // unreachable: Unmarshal validated r
+		}
+		out[i] = b.Bytes()
+	}
+	return out
 }
 
 func strs(in []wire.String) []string {
@@ -247,6 +346,9 @@ type wireAttendee struct {
 	OrgIDDoc      wire.String `json:"orgId"` // the table's spelling
 	OrgID         wire.String `json:"orgID"` // the sample's spelling
 	ThirdAccount  wire.String `json:"thirdAccount"`
+	// Sample-only (protocol §5.6).
+	HidePhone           wire.Bool `json:"hidePhone"`
+	IsNotOverlayPidName wire.Bool `json:"isNotOverlayPidName"`
 }
 
 func (w *wireAttendees) payload() *AttendeesNotify {
@@ -274,6 +376,9 @@ func (w *wireAttendees) payload() *AttendeesNotify {
 			DeptName:      string(a.DeptName),
 			OrgID:         first(a.OrgIDDoc, a.OrgID),
 			ThirdAccount:  string(a.ThirdAccount),
+
+			HidePhone:           bool(a.HidePhone),
+			IsNotOverlayPidName: bool(a.IsNotOverlayPidName),
 		}
 	}
 	return &AttendeesNotify{Attendees: out}
@@ -308,6 +413,16 @@ type wireNetCondition struct {
 	LostPacketRate         wire.String `json:"lostPacketRate"`
 	AudioOutLossPacketRate wire.String `json:"audioOutLossPacketRate"`
 	Bandwidth              wire.Int    `json:"bandwidth"`
+
+	// Sample-only (protocol §5.8), strings like the audio fields.
+	VideoInLossPacketRate        wire.String `json:"videoInLossPacketRate"`
+	VideoOutLossPacketRate       wire.String `json:"videoOutLossPacketRate"`
+	AssistVideoInLossPacketRate  wire.String `json:"assistVideoInLossPacketRate"`
+	AssistVideoOutLossPacketRate wire.String `json:"assistVideoOutLossPacketRate"`
+	VideoFluxIn                  wire.String `json:"videoFluxIn"`
+	VideoFluxOut                 wire.String `json:"videoFluxOut"`
+	AssistVideoFluxIn            wire.String `json:"assistVideoFluxIn"`
+	AssistVideoFluxOut           wire.String `json:"assistVideoFluxOut"`
 }
 
 func (w *wireNetConditions) payload() *NetConditionNotify {
@@ -331,6 +446,15 @@ func (w *wireNetConditions) payload() *NetConditionNotify {
 			LostPacketRate:         string(c.LostPacketRate),
 			AudioOutLossPacketRate: string(c.AudioOutLossPacketRate),
 			Bandwidth:              int64(c.Bandwidth),
+
+			VideoInLossPacketRate:        string(c.VideoInLossPacketRate),
+			VideoOutLossPacketRate:       string(c.VideoOutLossPacketRate),
+			AssistVideoInLossPacketRate:  string(c.AssistVideoInLossPacketRate),
+			AssistVideoOutLossPacketRate: string(c.AssistVideoOutLossPacketRate),
+			VideoFluxIn:                  string(c.VideoFluxIn),
+			VideoFluxOut:                 string(c.VideoFluxOut),
+			AssistVideoFluxIn:            string(c.AssistVideoFluxIn),
+			AssistVideoFluxOut:           string(c.AssistVideoFluxOut),
 		}
 	}
 	return &NetConditionNotify{Conditions: out}
@@ -370,9 +494,9 @@ type wireSubtitle struct {
 type wireSubtitleData struct {
 	Msgs          []wireSubtitleMsg `json:"msgs"`
 	IsFinal       wire.Bool         `json:"isFinal"`
-	Timestamp     wire.Time         `json:"timestamp"`
-	BeginTime     wire.Time         `json:"beginTime"`
-	EndTime       wire.Time         `json:"endTime"`
+	Timestamp     wire.Time         `json:"timestamp"` // an instant
+	BeginTime     wire.Millis       `json:"beginTime"` // offsets (§5.10)
+	EndTime       wire.Millis       `json:"endTime"`
 	ParticipantID wire.String       `json:"participantID"`
 }
 
@@ -398,8 +522,8 @@ func (w *wireSubtitle) payload() *RealTimeSubtitleNotify {
 		Msgs:          msgs,
 		IsFinal:       bool(d.IsFinal),
 		Timestamp:     d.Timestamp.Time(),
-		BeginTime:     d.BeginTime.Time(),
-		EndTime:       d.EndTime.Time(),
+		BeginTime:     d.BeginTime.Duration(),
+		EndTime:       d.EndTime.Duration(),
 		ParticipantID: string(d.ParticipantID),
 	}
 }
@@ -425,12 +549,40 @@ type wireInterpreterGroup struct {
 }
 
 type wireInterpreter struct {
-	LoginAccount    wire.String `json:"loginAccount"`
-	UserID          wire.String `json:"userID"`
-	CallNumber      wire.String `json:"callNumber"`
-	Name            wire.String `json:"name"`
-	InterpreterType wire.String `json:"interpreterType"`
-	InterpreterID   wire.String `json:"interpreterId"`
+	LoginAccount    wire.String        `json:"loginAccount"`
+	UserID          wire.String        `json:"userID"`
+	CallNumber      wire.String        `json:"callNumber"`
+	Name            wire.String        `json:"name"`
+	InterpreterType wire.String        `json:"interpreterType"`
+	InterpreterID   wire.String        `json:"interpreterId"`
+	AIDigitalInfo   *wireAIDigitalInfo `json:"aiDigitalInfo"`
+}
+
+type wireAIDigitalInfo struct {
+	Type                     wire.String `json:"type"`
+	DigitalAccount           wire.String `json:"digitalAccount"`
+	DigitalName              wire.String `json:"digitalName"`
+	PresenterAccount         wire.String `json:"presenterAccount"`
+	PresenterRealNameAccount wire.String `json:"presenterRealNameAccount"`
+	PresenterName            wire.String `json:"presenterName"`
+	PresenterUserID          wire.String `json:"presenterUserID"`
+	LocalConfID              wire.String `json:"localConfId"`
+}
+
+func (w *wireAIDigitalInfo) info() *AIDigitalInfo {
+	if w == nil {
+		return nil
+	}
+	return &AIDigitalInfo{
+		Type:                     string(w.Type),
+		DigitalAccount:           string(w.DigitalAccount),
+		DigitalName:              string(w.DigitalName),
+		PresenterAccount:         string(w.PresenterAccount),
+		PresenterRealNameAccount: string(w.PresenterRealNameAccount),
+		PresenterName:            string(w.PresenterName),
+		PresenterUserID:          string(w.PresenterUserID),
+		LocalConfID:              string(w.LocalConfID),
+	}
 }
 
 func (w *wireInterpreterGroups) payload() *InterpreterGroupNotify {
@@ -455,6 +607,7 @@ func (w *wireInterpreterGroups) payload() *InterpreterGroupNotify {
 					Name:            string(it.Name),
 					InterpreterType: string(it.InterpreterType),
 					InterpreterID:   string(it.InterpreterID),
+					AIDigitalInfo:   it.AIDigitalInfo.info(),
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -205,6 +206,11 @@ func TestDecodeTestdata(t *testing.T) {
 			eq(t, "AudioCodecType", c.AudioCodecType, "AACLD")
 			eq(t, "VideoCodecType", c.VideoCodecType, "H264HP")
 			eq(t, "Bandwidth", c.Bandwidth, int64(61440))
+			// The sample-only video and assist-video fields (§5.8).
+			eq(t, "video loss and flux", [8]string{c.VideoInLossPacketRate, c.VideoOutLossPacketRate,
+				c.AssistVideoInLossPacketRate, c.AssistVideoOutLossPacketRate,
+				c.VideoFluxIn, c.VideoFluxOut, c.AssistVideoFluxIn, c.AssistVideoFluxOut},
+				[8]string{"12", "0", "0", "0", "8", "11", "0", "0"})
 		},
 		"RealTimeSubtitleNotify.json": func(t *testing.T, b []byte) {
 			p, pl := mustPush[*RealTimeSubtitleNotify](t, b)
@@ -215,8 +221,10 @@ func TestDecodeTestdata(t *testing.T) {
 			eq(t, "msg", pl.Msgs[0], SubtitleMsg{Lang: "Original", Text: "Let's move on to the release checklist.", ID: "sub-000018"})
 			eq(t, "IsFinal", pl.IsFinal, true)
 			eq(t, "Timestamp", pl.Timestamp.UnixMilli(), int64(1736153467645))
-			eq(t, "BeginTime", pl.BeginTime.UnixMilli(), int64(1736153464445))
-			eq(t, "EndTime", pl.EndTime.UnixMilli(), int64(1736153467545))
+			// Offsets from the meeting's start in this frame (protocol
+			// §5.10); the reference's example file shows instants there.
+			eq(t, "BeginTime", pl.BeginTime, 3064445*time.Millisecond)
+			eq(t, "EndTime", pl.EndTime, 3067545*time.Millisecond)
 			eq(t, "ParticipantID", pl.ParticipantID, "q7m2xk9c4tz1w8d5r0yb6n3hv2pe7sfa")
 		},
 		"WaitingListNotify.json": func(t *testing.T, b []byte) {
@@ -234,6 +242,7 @@ func TestDecodeTestdata(t *testing.T) {
 			eq(t, "JoinTime", m.Info.JoinTime().UnixMilli(), int64(1736153415245))
 		},
 	}
+	maps.Copy(cases, vendorLikeChecks)
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -576,6 +585,7 @@ func TestFastPath(t *testing.T) {
 		readFrame(t, "ParticipantsNotify.incremental.json"),
 		readFrame(t, "SpeakerChangeNotify.json"),
 		readFrame(t, "WaitingListNotify.json"),
+		readFrame(t, "WaitingListNotify.vendorlike.json"),
 		[]byte(`{"action":"ParticipantsNotify","version":"58","createTime":"1736153196565","msgID":"m","msgMode":"1","confID":986112045,"data":[{"pid":"p","mode":"0","pinfoMap":{"NAME":"李伟 \u674e","ROLE":null}}]}`),
 		[]byte(`{"action":"SpeakerChangeNotify","msgMode":0}`),
 		[]byte(`{"action":"SpeakerChangeNotify","data":null,"extra":{"a":[1,2.5e3,"x\n"]}}`),
@@ -586,9 +596,12 @@ func TestFastPath(t *testing.T) {
 	}
 	for _, frame := range accept {
 		var ok bool
-		if lit, _ := wire.FindAction(frame); string(lit) == `"`+ActionSpeakerChange+`"` {
+		switch lit, _ := wire.FindAction(frame); string(lit) {
+		case `"` + ActionSpeakerChange + `"`:
 			_, _, ok = fastSpeakers(frame)
-		} else {
+		case `"` + ActionWaitingList + `"`:
+			_, _, ok = fastWaiting(frame)
+		default:
 			_, _, ok = fastParticipants(frame)
 		}
 		if !ok {
@@ -609,6 +622,9 @@ func TestFastPath(t *testing.T) {
 		[]byte(`{"action":"SpeakerChangeNotify","data":[{"pid":"a"}]}}`),
 		[]byte(`{"action":"SpeakerChangeNotify","data":[{"pid":"a",}]}`),
 		[]byte(`{"action":"SpeakerChangeNotify","x":"bad \q escape"}`),
+		[]byte(`{"action":"WaitingListNotify","data":[{"pid":"w","DELTYPE":3}]}`),
+		[]byte(`{"action":"WaitingListNotify","data":[{"pid":"w","delType":"3","delType":null}]}`),
+		[]byte(`{"action":"WaitingListNotify","data":[{"pid":"w","delType":true}]}`),
 	)
 	for _, frame := range tricky {
 		got, err := decode(frame, true)

@@ -57,6 +57,15 @@
 // is an error wrapping ErrMalformed; such errors never quote payload
 // values.
 //
+// Every field the protocol notes name has a typed home, the ones that only
+// the vendor's sample frames show included (the audience, pause and
+// waiting-room fields of ConfDynamicInfoNotify, the video packet loss of
+// NetConditionNotify, a waiting-room entry's delType, ...); no table gives
+// their types, so those read as 0/1 switches also accept a JSON boolean.
+// Push.Raw is left for actions this package does not know and for keys no
+// page names. Millisecond instants become time.Time; the caption offsets
+// of RealTimeSubtitleNotify (BeginTime, EndTime) become time.Duration.
+//
 // Decode keeps no reference to anything but the frame itself (Push.Raw),
 // and does not copy it: the caller must not modify the frame afterwards.
 // Every secret in a payload is a secret.Secret, which never prints.

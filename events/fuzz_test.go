@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +88,12 @@ var variantSeeds = []string{
 	`{"action":"ConfBasicInfoNotify","pwds":[{"role":"chair","pwd":604117}],"webinar":"1","supportWaitingRoom":true}`,
 	`{"action":"NetConditionNotify","data":[{"participantID":"p","delay":41,"bandwidth":"61440"}]}`,
 	`{"action":"CustomMultiPicNotify","version":3,"data":{"x":1}}`,
+	// Sample-only fields (protocol §5.3–§5.12) in their lenient forms.
+	`{"action":"ConfDynamicInfoNotify","pause":"1","waitingRoomState":true,"audienceTotalCount":"360","lanChannels":[{"a" : "<b>"},"zh",null,[1]]}`,
+	`{"action":"ConfBasicInfoNotify","aiRecType":"1","supportCohost":true,"partViewSwitch":0,"confPortalCapabilities":135}`,
+	`{"action":"RealTimeSubtitleNotify","data":{"beginTime":"1528680","endTime":0,"timestamp":1614913828780}}`,
+	`{"action":"WaitingListNotify","data":[{"pid":"w","mode":1,"delType":"2","pinfoMap":{}}]}`,
+	`{"action":"InterpreterGroupNotify","data":[{"interpreters":[{"aiDigitalInfo":{"type":"AI","localConfID":1}}]}]}`,
 	`{"sequence":"1", "action" :"HeartBeat"}`,
 	`{"\u0061ction":"HeartBeat"}`,
 	`[1,2]`,
@@ -154,8 +161,8 @@ func canonicalJSON(f *Push) ([]byte, error) {
 			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
 		})
 	case *WaitingListNotify:
-		m["data"] = canonSlice(p.Members, func(x Participant) any {
-			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
+		m["data"] = canonSlice(p.Members, func(x WaitingMember) any {
+			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info), "delType": x.DelType}
 		})
 	case *SpeakerChangeNotify:
 		m["data"] = canonSlice(p.Speakers, func(x Speaker) any {
@@ -182,6 +189,15 @@ func canonicalJSON(f *Push) ([]byte, error) {
 		m["orgID"] = p.OrgID
 		m["supportWaitingRoom"] = p.SupportWaitingRoom
 		m["webinar"] = p.Webinar
+		m["aiRecType"] = p.AIRecType
+		m["audienceCallInRestriction"] = p.AudienceCallInRestriction
+		m["bignumMultiPicSwitch"] = p.BignumMultiPicSwitch
+		m["partViewSwitch"] = p.PartViewSwitch
+		m["simultaneousInterpretation"] = p.SimultaneousInterpretation
+		m["supportCohost"] = p.SupportCohost
+		m["supportClientRecord"] = p.SupportClientRecord
+		m["inviteShareSwitch"] = p.InviteShareSwitch
+		m["confPortalCapabilities"] = p.ConfPortalCapabilities
 	case *ConfDynamicInfoNotify:
 		m["endTime"] = fmt.Sprint(ms(p.EndTime))
 		m["mode"] = p.Mode
@@ -209,6 +225,22 @@ func canonicalJSON(f *Push) ([]byte, error) {
 		m["forbiddenChat"] = p.ForbiddenChat
 		m["recOccurred"] = p.RecOccurred
 		m["realTimeSubtitle"] = p.RealTimeSubtitle
+		m["aiRecState"] = p.AIRecState
+		m["enableShareSetting"] = p.EnableShareSetting
+		m["callInRestriction"] = p.CallInRestriction
+		m["audienceCallInRestriction"] = p.AudienceCallInRestriction
+		m["audienceTotalCount"] = p.AudienceTotalCount
+		m["simultaneousInterpretation"] = p.SimultaneousInterpretation
+		m["lanChannels"] = p.LanChannels // nil encodes as null, kept nil
+		m["allowAudience"] = p.AllowAudience
+		m["pause"] = p.Pause
+		m["audienceVideoLayout"] = p.AudienceVideoLayout
+		m["clientRecState"] = p.ClientRecState
+		m["clientRecMode"] = p.ClientRecMode
+		m["waitingRoomState"] = p.WaitingRoomState
+		m["showAudienceMode"] = p.ShowAudienceMode
+		m["audienceCountMultiple"] = p.AudienceCountMultiple
+		m["audienceCountReal"] = p.AudienceCountReal
 	case *AttendeesNotify:
 		m["data"] = canonSlice(p.Attendees, func(x Attendee) any {
 			return obj{
@@ -217,6 +249,7 @@ func canonicalJSON(f *Push) ([]byte, error) {
 				"email": x.Email, "sms": x.SMS, "isMute": x.IsMute, "isAutoInvite": x.IsAutoInvite,
 				"type": x.Type, "address": x.Address, "deptUUID": x.DeptUUID,
 				"deptName": x.DeptName, "orgId": x.OrgID, "thirdAccount": x.ThirdAccount,
+				"hidePhone": x.HidePhone, "isNotOverlayPidName": x.IsNotOverlayPidName,
 			}
 		})
 	case *NetConditionNotify:
@@ -227,6 +260,11 @@ func canonicalJSON(f *Push) ([]byte, error) {
 				"audioCodecType": x.AudioCodecType, "videoCodecType": x.VideoCodecType,
 				"fluxIn": x.FluxIn, "fluxOut": x.FluxOut, "lostPacketRate": x.LostPacketRate,
 				"audioOutLossPacketRate": x.AudioOutLossPacketRate, "bandwidth": x.Bandwidth,
+				"videoInLossPacketRate": x.VideoInLossPacketRate, "videoOutLossPacketRate": x.VideoOutLossPacketRate,
+				"assistVideoInLossPacketRate":  x.AssistVideoInLossPacketRate,
+				"assistVideoOutLossPacketRate": x.AssistVideoOutLossPacketRate,
+				"videoFluxIn":                  x.VideoFluxIn, "videoFluxOut": x.VideoFluxOut,
+				"assistVideoFluxIn": x.AssistVideoFluxIn, "assistVideoFluxOut": x.AssistVideoFluxOut,
 			}
 		})
 	case *InviteResultNotify:
@@ -242,8 +280,8 @@ func canonicalJSON(f *Push) ([]byte, error) {
 			}),
 			"isFinal":       p.IsFinal,
 			"timestamp":     ms(p.Timestamp),
-			"beginTime":     ms(p.BeginTime),
-			"endTime":       ms(p.EndTime),
+			"beginTime":     p.BeginTime.Milliseconds(), // offsets, in ms
+			"endTime":       p.EndTime.Milliseconds(),
 			"participantID": p.ParticipantID,
 		}
 	case *InterpreterGroupNotify:
@@ -257,6 +295,7 @@ func canonicalJSON(f *Push) ([]byte, error) {
 						"loginAccount": y.LoginAccount, "userID": y.UserID,
 						"callNumber": y.CallNumber, "name": y.Name,
 						"interpreterType": y.InterpreterType, "interpreterId": y.InterpreterID,
+						"aiDigitalInfo": canonDigital(y.AIDigitalInfo),
 					}
 				}),
 			}
@@ -264,7 +303,26 @@ func canonicalJSON(f *Push) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unexpected payload %T", p)
 	}
-	return json.Marshal(m)
+	// Without HTML escaping: lanChannels' raw elements would otherwise come
+	// back with "<" as "\u003c", and compare unequal.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func canonDigital(d *AIDigitalInfo) any {
+	if d == nil {
+		return nil
+	}
+	return map[string]any{
+		"type": d.Type, "digitalAccount": d.DigitalAccount, "digitalName": d.DigitalName,
+		"presenterAccount": d.PresenterAccount, "presenterRealNameAccount": d.PresenterRealNameAccount,
+		"presenterName": d.PresenterName, "presenterUserID": d.PresenterUserID, "localConfId": d.LocalConfID,
+	}
 }
 
 // canonSlice maps s, keeping nil as JSON null and empty as [] so that

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/confwatch/confwatch/secret"
@@ -67,6 +68,23 @@ type ConfBasicInfoNotify struct {
 	OrgID              string         `json:"orgID"`
 	SupportWaitingRoom bool           `json:"supportWaitingRoom"`
 	Webinar            bool           `json:"webinar"`
+
+	// The fields below appear only in the vendor's sample frame (protocol
+	// §5.3): no table gives their meaning or type. The switches the
+	// sample shows as booleans are bools; the rest are kept as the
+	// integers sent (a boolean sent in their place reads as 0 or 1).
+
+	AIRecType                 int  `json:"aiRecType"`
+	AudienceCallInRestriction int  `json:"audienceCallInRestriction"` // as CallInRestriction, for webinar audiences
+	BignumMultiPicSwitch      bool `json:"bignumMultiPicSwitch"`
+	PartViewSwitch            bool `json:"partViewSwitch"`
+	// SimultaneousInterpretation is non-zero when the meeting has
+	// simultaneous interpretation [inference from the name].
+	SimultaneousInterpretation int    `json:"simultaneousInterpretation"`
+	SupportCohost              int    `json:"supportCohost"`
+	SupportClientRecord        int    `json:"supportClientRecord"`
+	InviteShareSwitch          bool   `json:"inviteShareSwitch"`
+	ConfPortalCapabilities     string `json:"confPortalCapabilities"`
 }
 
 // ConfPassword is one of the meeting's passwords. Pwd is a secret: the
@@ -105,6 +123,38 @@ type ConfDynamicInfoNotify struct {
 	ForbiddenChat    int       `json:"forbiddenChat"`
 	RecOccurred      int       `json:"recOccurred"`
 	RealTimeSubtitle int       `json:"realTimeSubtitle"`
+
+	// The fields below appear only in the vendor's sample frame (protocol
+	// §5.4 lists them as sample-only): no table gives their meaning or
+	// type. Booleans in the sample are bools; the rest are kept as the
+	// integers sent (a boolean sent in their place reads as 0 or 1).
+	// Meanings given here are read from the names [inference].
+
+	// CallInRestriction is who may dial in, as in ConfBasicInfoNotify:
+	// 0 anyone, 2 enterprise users, 3 invited only.
+	CallInRestriction         int `json:"callInRestriction"`
+	AudienceCallInRestriction int `json:"audienceCallInRestriction"`
+	// AudienceTotalCount, AudienceCountReal and AudienceCountMultiple
+	// count a webinar's audience: the total shown, the real number and
+	// the multiplier the host may apply to the shown figure.
+	AudienceTotalCount         int `json:"audienceTotalCount"`
+	AudienceCountReal          int `json:"audienceCountReal"`
+	AudienceCountMultiple      int `json:"audienceCountMultiple"`
+	AIRecState                 int `json:"aiRecState"`
+	EnableShareSetting         int `json:"enableShareSetting"`
+	SimultaneousInterpretation int `json:"simultaneousInterpretation"`
+	// LanChannels are the interpretation language channels. No page
+	// shows an element (the sample's array is empty), so each is kept
+	// as its JSON, compacted.
+	LanChannels         []json.RawMessage `json:"lanChannels,omitempty"`
+	AllowAudience       bool              `json:"allowAudience"`
+	Pause               bool              `json:"pause"`
+	AudienceVideoLayout string            `json:"audienceVideoLayout"`
+	ClientRecState      int               `json:"clientRecState"`
+	ClientRecMode       int               `json:"clientRecMode"`
+	// WaitingRoomState is non-zero while the waiting room is on.
+	WaitingRoomState int `json:"waitingRoomState"`
+	ShowAudienceMode int `json:"showAudienceMode"`
 }
 
 // Locked reports whether the meeting is locked.
@@ -178,6 +228,11 @@ type Attendee struct {
 	DeptName      string `json:"deptName"`
 	OrgID         string `json:"orgID"` // sent as orgId or orgID
 	ThirdAccount  string `json:"thirdAccount"`
+	// HidePhone and IsNotOverlayPidName appear only in the vendor's
+	// sample (protocol §5.6). HidePhone asks that Phone not be shown
+	// [inference from the name].
+	HidePhone           bool `json:"hidePhone"`
+	IsNotOverlayPidName bool `json:"isNotOverlayPidName"`
 }
 
 // SpeakerChangeNotify lists the loudest speakers; empty means nobody is
@@ -199,7 +254,9 @@ type NetConditionNotify struct {
 }
 
 // NetCondition is one participant's media quality. Numeric quality fields
-// are kept as sent (strings, in the vendor's units).
+// are kept as sent (strings, in the vendor's units). The video and
+// assist-video (shared content) fields appear only in the vendor's sample
+// (protocol §5.8); they are read as the audio ones' units.
 type NetCondition struct {
 	ParticipantID          string `json:"participantID"`
 	Mode                   int    `json:"mode"`
@@ -214,6 +271,15 @@ type NetCondition struct {
 	LostPacketRate         string `json:"lostPacketRate"`         // 0.01 %
 	AudioOutLossPacketRate string `json:"audioOutLossPacketRate"` // 0.01 %
 	Bandwidth              int64  `json:"bandwidth"`
+
+	VideoInLossPacketRate        string `json:"videoInLossPacketRate"`        // 0.01 %, terminal→server
+	VideoOutLossPacketRate       string `json:"videoOutLossPacketRate"`       // 0.01 %, server→terminal
+	AssistVideoInLossPacketRate  string `json:"assistVideoInLossPacketRate"`  // 0.01 %
+	AssistVideoOutLossPacketRate string `json:"assistVideoOutLossPacketRate"` // 0.01 %
+	VideoFluxIn                  string `json:"videoFluxIn"`                  // 100 bit/s
+	VideoFluxOut                 string `json:"videoFluxOut"`                 // 100 bit/s
+	AssistVideoFluxIn            string `json:"assistVideoFluxIn"`            // 100 bit/s
+	AssistVideoFluxOut           string `json:"assistVideoFluxOut"`           // 100 bit/s
 }
 
 // InviteResultNotify carries invite results and leave reasons.
@@ -228,14 +294,35 @@ type InviteResult struct {
 	Code       string `json:"resultCode"` // sent as errorCode or resultCode
 }
 
-// RealTimeSubtitleNotify is one live-caption update.
+// RealTimeSubtitleNotify is one live-caption update: the text of one
+// sentence so far (IsFinal false) or complete (IsFinal true).
 type RealTimeSubtitleNotify struct {
-	Msgs          []SubtitleMsg `json:"msgs,omitempty"`
-	IsFinal       bool          `json:"isFinal"`
-	Timestamp     time.Time     `json:"timestamp,omitzero"`
-	BeginTime     time.Time     `json:"beginTime,omitzero"`
-	EndTime       time.Time     `json:"endTime,omitzero"`
+	Msgs    []SubtitleMsg `json:"msgs,omitempty"`
+	IsFinal bool          `json:"isFinal"`
+	// Timestamp is when the server produced the update, an instant sent
+	// as epoch ms (protocol §5.10; the samples' value is a few ms before
+	// the frame's createTime). Zero when absent.
+	Timestamp time.Time `json:"timestamp,omitzero"`
+	// BeginTime and EndTime are where the sentence starts and ends in the
+	// audio, as offsets, not instants: the vendor's sample frame of
+	// 2021-03-05 carries beginTime 1528680, i.e. 25 min 28.68 s, sent in
+	// ms. No page names the origin; it reads as the start of the
+	// meeting's caption stream [inference]. 0 is an offset like any other.
+	BeginTime     time.Duration `json:"beginTime"`
+	EndTime       time.Duration `json:"endTime"`
 	ParticipantID string        `json:"participantID"`
+}
+
+// MarshalJSON encodes n with the vendor's keys and units: beginTime and
+// endTime as ms offsets, as they arrive, rather than as a Duration's
+// nanoseconds.
+func (n RealTimeSubtitleNotify) MarshalJSON() ([]byte, error) {
+	type plain RealTimeSubtitleNotify // without this method
+	return json.Marshal(struct {
+		plain
+		BeginTime int64 `json:"beginTime"` // shallower: hides plain's
+		EndTime   int64 `json:"endTime"`
+	}{plain(n), n.BeginTime.Milliseconds(), n.EndTime.Milliseconds()})
 }
 
 // SubtitleMsg is one caption text in one language.
@@ -250,7 +337,16 @@ type SubtitleMsg struct {
 // (EntryRemove: the member left the waiting room) and its pinfoMap, which
 // in a delta holds only the keys that changed.
 type WaitingListNotify struct {
-	Members []Participant `json:"members,omitempty"`
+	Members []WaitingMember `json:"members,omitempty"`
+}
+
+// WaitingMember is one entry of WaitingListNotify: a participant entry
+// and the vendor's delType.
+type WaitingMember struct {
+	Participant
+	// DelType is the entry's delType, which only the vendor's sample
+	// shows (protocol §5.11) and no page explains; 0 when absent.
+	DelType int `json:"delType"`
 }
 
 // InterpreterGroupNotify lists simultaneous-interpretation groups.
@@ -274,6 +370,23 @@ type Interpreter struct {
 	UserID          string `json:"userID"`
 	CallNumber      string `json:"callNumber"`
 	Name            string `json:"name"`
-	InterpreterType string `json:"interpreterType"`
+	InterpreterType string `json:"interpreterType"` // MANUAL or AI
 	InterpreterID   string `json:"interpreterId"`
+	// AIDigitalInfo describes an AI interpreter's digital presenter; nil
+	// when not sent.
+	AIDigitalInfo *AIDigitalInfo `json:"aiDigitalInfo,omitempty"`
+}
+
+// AIDigitalInfo is an AI interpreter's digital presenter (protocol
+// §5.12). The page lists more keys after these ("…") without naming them;
+// those stay in Push.Raw.
+type AIDigitalInfo struct {
+	Type                     string `json:"type"` // PUBLIC, PRIVATE or LOCAL
+	DigitalAccount           string `json:"digitalAccount"`
+	DigitalName              string `json:"digitalName"`
+	PresenterAccount         string `json:"presenterAccount"`
+	PresenterRealNameAccount string `json:"presenterRealNameAccount"`
+	PresenterName            string `json:"presenterName"`
+	PresenterUserID          string `json:"presenterUserID"`
+	LocalConfID              string `json:"localConfId"`
 }

@@ -111,6 +111,9 @@ type Config struct {
 	Replicas int
 	// Getenv resolves PasswordEnv references. Nil means os.Getenv.
 	Getenv func(string) string
+	// Metrics receives each session's Observer and the fleet's events
+	// (owned meetings, renew failures, fences, failovers). Nil means none.
+	Metrics Metrics
 	// Logger receives the worker's logs. Nil means silent.
 	Logger *slog.Logger
 }

@@ -63,6 +63,7 @@ type holderDeps struct {
 	maxState       int
 	log            *slog.Logger
 	c              *counters
+	metrics        Metrics
 	claimed        func(conf string, held bool)
 }
 
@@ -125,6 +126,9 @@ func (h *holder) run(ctx context.Context) result {
 		return result{h.conf, outNotClaimed, err}
 	}
 	h.picture = before
+	if before != nil {
+		h.d.metrics.FailedOver(h.conf) // another worker watched it before
+	}
 	return h.loop(ctx, h.start(ctx))
 }
 
@@ -159,6 +163,7 @@ func (h *holder) loop(ctx context.Context, started bool) result {
 				return h.fence(ctx, "another worker's write is on the lease")
 			default:
 				h.d.c.renewFailures.Add(1)
+				h.d.metrics.LeaseRenewFailed(h.conf)
 				h.log.Warn("fleet: lease not renewed; trying again", slog.Any("err", err))
 				renew.Reset(h.d.t.renewEvery / 4)
 			}
@@ -198,23 +203,24 @@ func (h *holder) loop(ctx context.Context, started bool) result {
 // session started.
 func (h *holder) start(ctx context.Context) bool {
 	pub := newPublisher(h.d.store.js, h.spec, h.d.worker, h.log, h.d.c)
-	var sess *connector.Session
+	cfg := h.d.session
+	cfg.ConferenceID, cfg.Tokens, cfg.Types = h.conf, h.tokens, h.spec.Types
+	cfg.Observer = h.d.metrics.Observer(h.conf)
+	sess, err := connector.New(cfg)
+	if err != nil {
+		h.log.Error("fleet: session not started", slog.Any("err", err))
+		return false
+	}
 	st := meeting.NewFromSnapshot(meeting.Config{
 		Logger:   h.log,
-		Resync:   func(reason string) bool { return sess.Resync(reason) },
+		Resync:   sess.Resync,
 		OnChange: pub.change,
 	}, h.picture)
 	handler := events.HandlerFunc(func(ctx context.Context, e events.Event) {
 		st.HandleEvent(ctx, e)
 		pub.event(e)
 	})
-	cfg := h.d.session
-	cfg.ConferenceID, cfg.Tokens, cfg.Types = h.conf, h.tokens, h.spec.Types
-	sess, run, err := newSession(cfg, handler)
-	if err != nil {
-		h.log.Error("fleet: session not started", slog.Any("err", err))
-		return false
-	}
+	run := func(ctx context.Context) error { return sess.Run(ctx, handler) }
 	sctx, cancel := context.WithCancel(ctx)
 	r := &running{state: st, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- run(sctx) }()
@@ -246,6 +252,7 @@ func (h *holder) current() *meeting.Snapshot {
 // lease back if it is still ours, so that nobody waits for its expiry.
 func (h *holder) fence(ctx context.Context, why string) result {
 	h.d.c.fences.Add(1)
+	h.d.metrics.Fenced(h.conf)
 	h.log.Warn("fleet: fencing: stopping the session", slog.String("why", why))
 	h.stopSession()
 	if err := h.lease.release(ctx); err == nil {

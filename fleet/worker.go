@@ -26,6 +26,7 @@ type Worker struct {
 	running atomic.Bool
 	c       counters
 	held    atomic.Int64
+	metrics Metrics // cfg.Metrics, or one that reports nothing
 	// beat is when the last heartbeat the server acknowledged was sent
 	// (Unix ns): how the placer knows its picture of the fleet is live.
 	beat atomic.Int64
@@ -70,7 +71,10 @@ func New(cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	w := &Worker{cfg: cfg, t: timingOf(cfg.Lease), id: cfg.Name + "-" + randomHex(3), owned: map[string]bool{}}
+	w := &Worker{cfg: cfg, t: timingOf(cfg.Lease), id: cfg.Name + "-" + randomHex(3), owned: map[string]bool{}, metrics: cfg.Metrics}
+	if w.metrics == nil {
+		w.metrics = noMetrics{}
+	}
 	w.cfg.Logger = cfg.Logger.With(slog.String("worker", w.id))
 	return w, nil
 }
@@ -114,6 +118,7 @@ func (w *Worker) setOwned(conf string, held bool) {
 	} else {
 		delete(w.owned, conf)
 	}
+	w.metrics.SetOwned(len(w.owned))
 }
 
 // Run creates or opens the fleet's buckets and stream, then takes part in
@@ -145,7 +150,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	p := newPlacer(w, st, &holderDeps{
 		store: st, api: w.cfg.API, session: w.cfg.Session, t: w.t, worker: w.id, getenv: w.cfg.Getenv,
 		stateInterval: w.cfg.StateInterval, retryAfterStop: w.cfg.RetryAfterStop, maxState: maxState,
-		log: w.cfg.Logger, c: &w.c, claimed: w.setOwned,
+		log: w.cfg.Logger, c: &w.c, metrics: w.metrics, claimed: w.setOwned,
 	})
 	w.cfg.Logger.Info("fleet: worker started", slog.Duration("lease", w.t.lease), slog.Int("maxSessions", w.cfg.MaxSessions))
 	err = p.run(ctx)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
@@ -115,6 +116,9 @@ type Client struct {
 	// password for good, the latest tokens), removed from any server text
 	// it keeps: a server may echo an earlier token in a later answer.
 	secrets scrub.Set
+	// wsPut is set once the service has refused GET on wsToken with 405
+	// and taken PUT (see WSToken); false means GET.
+	wsPut atomic.Bool
 }
 
 // ScrubText removes every secret the Client has sent or received from

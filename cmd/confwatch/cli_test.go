@@ -58,12 +58,17 @@ type Line struct {
 	Status     string          `json:"status"`
 	BlindMs    int64           `json:"blindMs"`
 	Reason     string          `json:"reason"`
+	Class      string          `json:"class"`
+	ExitCode   *int            `json:"exitCode"`
 	Change     *struct {
-		Kind     string `json:"kind"`
-		PID      string `json:"pid"`
-		Name     string `json:"name"`
-		Inferred bool   `json:"inferred"`
+		Kind         string   `json:"kind"`
+		PID          string   `json:"pid"`
+		Name         string   `json:"name"`
+		Inferred     bool     `json:"inferred"`
+		Speakers     []string `json:"speakers"`
+		SpeakerNames []string `json:"speakerNames"`
 	} `json:"change"`
+	Snapshot json.RawMessage `json:"snapshot"`
 }
 
 type proc struct {
@@ -317,8 +322,8 @@ func TestSIGINTStopsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.cmd.Process.Signal(syscall.SIGINT)
-	if code := p.exit(t); code != 0 {
-		t.Fatalf("exit %d after SIGINT, want 0\n%s", code, p.stderr.String())
+	if code := p.exit(t); code != 130 {
+		t.Fatalf("exit %d after SIGINT, want 130\n%s", code, p.stderr.String())
 	}
 	if err := f.WaitLive(ctx(t), 0); err != nil {
 		t.Fatalf("socket still open after SIGINT: %v", err)
@@ -351,7 +356,7 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 
 func TestStateOnce(t *testing.T) {
 	f := newFake(t, fakemeeting.Config{Participants: []fakemeeting.Person{{Name: "Table Tom", Hand: true}}})
-	p := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "state", "--conference", f.ConferenceID(), "--api", f.URL(), "--once")
+	p := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}, "state", "--conference", f.ConferenceID(), "--api", f.URL(), "--once", "--format", "pretty")
 	if code := p.exit(t); code != 0 {
 		t.Fatalf("exit %d\n%s", code, p.stderr.String())
 	}
@@ -373,7 +378,7 @@ func TestHostileNamesCannotDriveTheTerminal(t *testing.T) {
 	env := []string{"CONFWATCH_HOST_PASSWORD=" + canaryPassword}
 	cases := map[string][]string{
 		"tail pretty": {"tail", "--conference", f.ConferenceID(), "--api", f.URL(), "--format", "pretty"},
-		"state once":  {"state", "--conference", f.ConferenceID(), "--api", f.URL(), "--once"},
+		"state once":  {"state", "--conference", f.ConferenceID(), "--api", f.URL(), "--once", "--format", "pretty"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"time"
@@ -14,76 +13,82 @@ import (
 	"github.com/confwatch/confwatch/token"
 )
 
-// newFlagSet returns a flag set that prints nothing by itself: the flag
-// package would echo a bad value, which may be a secret typed into the
-// wrong flag. parseFlags prints the help when asked and a redacted error
-// otherwise.
-func newFlagSet(e env, name, help string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fs.SetOutput(e.stderr)
-		defer fs.SetOutput(io.Discard)
-		fmt.Fprint(e.stderr, help)
-		fmt.Fprintln(e.stderr, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 const tailHelp = `Usage: confwatch tail --conference ID [flags]
 
-Prints the meeting's control pushes on stdout, one JSON object per line,
-flushed per event. Logs and connection status go to stderr.
+Follows the meeting. On a terminal stdout tells it in words: who is there
+when it starts, then who joins, speaks, raises a hand, is muted, shares,
+leaves, whether it is locked or recorded, the link's drops and what changed
+meanwhile. Elsewhere (a pipe, a file) stdout carries one JSON object per
+line, flushed per event: the raw pushes, or with --semantic the changes.
+The last line says how the run ended. Logs go to stderr.
+
+Before the first subscribe, a setup no retry can fix (nothing listening at
+--api, a web page instead of the API, an untrusted certificate, an unknown
+meeting) stops at once with a hint; --wait retries instead. After that,
+drops are retried for ever, or for --max-outage.
 
 Examples:
   CONFWATCH_HOST_PASSWORD=604117 confwatch tail --conference 986112045
   confwatch tail --conference 986112045 --password-file ~/.meeting-pw | jq 'select(.action=="ParticipantsNotify")'
-  confwatch tail --conference 986112045 --password-file - --semantic --format pretty < pw.txt
-  confwatch tail --conference 986112045 --events ParticipantsNotify,SpeakerChangeNotify
+  confwatch tail --conference 986112045 --password-file - --semantic < pw.txt
+  confwatch tail --conference 986112045 --events ParticipantsNotify,SpeakerChangeNotify --max-outage 10m
 `
 
 func cmdTail(ctx context.Context, args []string, e env) int {
 	var w watchFlags
 	fs := newFlagSet(e, "tail", tailHelp)
 	w.register(fs, true)
-	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger) error {
-		types, _ := w.types()
-		return watch(ctx, t, &w, log, sink{printer: newPrinter(e.stdout, w.format == "pretty", t.conference, types)})
+	w.registerSemantic(fs)
+	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger, p *printer) error {
+		return watch(ctx, t, &w, log, sink{printer: p})
 	})
 }
 
-// runLive parses flags and builds the credential chain for tail and state.
-func runLive(ctx context.Context, fs *flag.FlagSet, args []string, e env, w *watchFlags, body func(target, *slog.Logger) error) int {
+// runLive parses flags and builds the credential chain for tail and state,
+// then runs body with a printer for stdout; every end of the run, from a
+// refused flag value on, gets a final record.
+func runLive(ctx context.Context, fs *flag.FlagSet, args []string, e env, w *watchFlags, body func(target, *slog.Logger, *printer) error) int {
+	w.args = args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
 	}
 	if err := w.check(true); err != nil {
 		return flagOutcome(false, err, e)
 	}
-	log := newLogger(e.stderr, e.stderrTTY, w.logFormat, w.logLevel)
+	types, _ := w.types()
+	p := newPrinter(e.stdout, w.pretty(e), w.conference, types)
+	log, closeLog, err := w.logger(e)
+	if err != nil {
+		return finish(err, log, stderrFunc(e), p)
+	}
+	defer closeLog()
 	t, err := liveTarget(w, e, log)
 	if err == nil {
-		err = body(t, log)
+		err = body(t, log, p)
 	}
-	return exitCode(err, log, func(s string) { fmt.Fprint(e.stderr, s) })
+	return finish(err, log, stderrFunc(e), p)
 }
 
-func flagOutcome(done bool, err error, e env) int {
-	if done {
-		return exitOK
-	}
-	fmt.Fprintf(e.stderr, "confwatch: %v\nRun with --help for usage.\n", err)
-	return exitUsage
+func stderrFunc(e env) func(string) { return func(s string) { fmt.Fprint(e.stderr, s) } }
+
+// pretty reports whether stdout gets the pretty format.
+func (w *watchFlags) pretty(e env) bool {
+	return w.format == "pretty" || w.format == "auto" && e.stdoutTTY
 }
+
+// demoSpeed is the demo's default speed: the 80 s script in 13 s, so that
+// even `go run` (build check and link included) is done within 20 s.
+const demoSpeed = 6
 
 const demoHelp = `Usage: confwatch demo [flags]
 
 Starts a fake meeting-control service in this process, plays a scripted
-meeting of about 80 seconds on it (people join, speak, raise hands, get
-muted, share; the meeting is locked and recorded; the network drops once and
-the session recovers; the meeting ends) and tails it exactly like
-"confwatch tail" would. Needs no account and no network.
+meeting on it (people join, speak, raise hands, get muted, share; the
+meeting is locked and recorded; the network drops for a few seconds while
+a hand goes up, and the session recovers and tells what changed; the
+meeting ends) and follows it exactly like "confwatch tail" would. The
+script is 80 s of meeting, played 6 times faster by default (13 s). Needs
+no account and no network.
 
 With --serve ADDR it tails nothing: it runs --meetings fake meetings as a
 service at ADDR, each changing every --churn (someone joins, raises a hand,
@@ -95,7 +100,7 @@ their high-water mark) are served as JSON at /fakemeeting/counters.
 
 Examples:
   confwatch demo
-  confwatch demo --speed 10 --semantic --format pretty
+  confwatch demo --speed 1 --semantic
   confwatch demo --speed 20 | jq -c 'select(.kind=="status")'
   confwatch demo --serve 127.0.0.1:8090 --meetings 30
 `
@@ -104,9 +109,11 @@ func cmdDemo(ctx context.Context, args []string, e env) int {
 	var w watchFlags
 	fs := newFlagSet(e, "demo", demoHelp)
 	w.register(fs, false)
-	speed := fs.Float64("speed", 1, "play the script this many times faster")
+	w.registerSemantic(fs)
+	speed := fs.Float64("speed", demoSpeed, "play the script this many times faster than real time")
 	var sv serveFlags
 	sv.register(fs)
+	w.args = args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
 	}
@@ -116,20 +123,27 @@ func cmdDemo(ctx context.Context, args []string, e env) int {
 	if err := w.check(false); err != nil {
 		return flagOutcome(false, err, e)
 	}
-	if *speed <= 0 {
-		return flagOutcome(false, usagef("--speed must be positive"), e)
+	if !(*speed > 0 && *speed <= 1e6) {
+		return flagOutcome(false, usagef("%s must be a positive number up to 1000000, e.g. %s 10", w.spell("speed"), w.spell("speed")), e)
 	}
-	log := newLogger(e.stderr, e.stderrTTY, w.logFormat, w.logLevel)
-	err := runDemo(ctx, &w, *speed, log, e)
-	return exitCode(err, log, func(s string) { fmt.Fprint(e.stderr, s) })
+	types, _ := w.types()
+	log, closeLog, err := w.logger(e)
+	if err != nil {
+		return exitCode(err, log, stderrFunc(e))
+	}
+	defer closeLog()
+	p := newPrinter(e.stdout, w.pretty(e), "", types)
+	err = runDemo(ctx, &w, *speed, log, p)
+	return finish(err, log, stderrFunc(e), p)
 }
 
-func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger, e env) error {
+func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger, p *printer) error {
 	srv, err := demo.Start()
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	p.conf = srv.ConferenceID()
 	client, err := token.New(token.Config{BaseURL: srv.URL(), Logger: log})
 	if err != nil {
 		return err
@@ -139,7 +153,7 @@ func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger
 		return err
 	}
 	log.Info("demo meeting started", slog.String("api", srv.URL()), slog.Float64("speed", speed),
-		slog.Duration("length", time.Duration(float64(demo.Length)/speed).Round(time.Millisecond)))
+		slog.String("length", time.Duration(float64(demo.Length)/speed).Round(time.Millisecond).String()))
 
 	pctx, cancel := context.WithCancel(ctx)
 	played := make(chan error, 1)
@@ -149,11 +163,11 @@ func runDemo(ctx context.Context, w *watchFlags, speed float64, log *slog.Logger
 			played <- err
 			return
 		}
-		played <- demo.Play(pctx, srv, speed, func(what string) { log.Info("demo: " + what) })
+		// The script's steps are what the output shows: debug notes only.
+		played <- demo.Play(pctx, srv, speed, func(what string) { log.Debug("demo: " + what) })
 	}()
-	types, _ := w.types()
-	t := target{conference: srv.ConferenceID(), tokens: prov, plainText: isPlain(srv.URL())}
-	err = watch(ctx, t, w, log, sink{printer: newPrinter(e.stdout, w.format == "pretty", t.conference, types)})
+	t := target{conference: srv.ConferenceID(), tokens: prov, plainText: isPlain(srv.URL()), speed: speed}
+	err = watch(ctx, t, w, log, sink{printer: p})
 	cancel()
 	if perr := <-played; perr != nil && pctx.Err() == nil {
 		return perr

@@ -311,6 +311,9 @@ func controlExit(err error, log *slog.Logger, stderr io.Writer) int {
 	case isUsage(err):
 		fmt.Fprintf(stderr, "confwatch: %v\nRun \"confwatch control --help\" for usage.\n", err)
 		return exitUsage
+	case errors.Is(err, context.Canceled): // main tells SIGTERM (143) from SIGINT
+		log.Info("interrupted")
+		return exitInterrupted
 	case errors.Is(err, token.ErrCredentialsRejected), errors.Is(err, token.ErrUnauthorized),
 		errors.Is(err, token.ErrCannotRenew), errors.Is(err, token.ErrLoginLocked):
 		log.Error("credentials rejected: check the meeting ID and the host password (or supply a fresh control token)", slog.Any("err", err))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -109,6 +110,7 @@ type fleetFlags struct {
 	streamMaxBytes   int64
 	replicas         int
 	logLevel, format string
+	metrics          metricsFlag
 }
 
 func cmdFleet(ctx context.Context, args []string, e env) int {
@@ -118,6 +120,7 @@ func cmdFleet(ctx context.Context, args []string, e env) int {
 	var f fleetFlags
 	fs := newFlagSet(e, "fleet", fleetHelp)
 	f.nats.register(fs, "")
+	f.metrics.register(fs)
 	fs.StringVar(&f.listen, "nats-listen", fleet.DefaultListen, "without --nats: the embedded server's `ADDR` (loopback only)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "without --nats: the embedded server's JetStream `DIR` (default $XDG_STATE_HOME/confwatch/nats)")
 	fs.DurationVar(&f.lease, "lease", fleet.DefaultLease, "meeting lease: renewed every third, the session stops itself at two thirds; the same on every worker")
@@ -218,6 +221,15 @@ func runFleet(ctx context.Context, f *fleetFlags, e env, log *slog.Logger) error
 	if err != nil {
 		return usagef("--api: %v", err)
 	}
+	// /readyz for a worker: connected to NATS and taking part (Run has
+	// started); a worker cut off from NATS fences its sessions, so it is
+	// not ready while disconnected.
+	var running atomic.Pointer[fleet.Worker]
+	metrics, stopMetrics, err := f.metrics.serveFleet(log, func() bool { return nc.IsConnected() && running.Load() != nil })
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	sess := connector.Config{HeartbeatInterval: f.heartbeat, ReadTimeout: f.readTimeout, Logger: log, AllowPlainText: isPlain(f.api)}
 	if roots != nil {
 		sess.TLSConfig = tlsFor(roots)
@@ -225,11 +237,12 @@ func runFleet(ctx context.Context, f *fleetFlags, e env, log *slog.Logger) error
 	w, err := fleet.New(fleet.Config{
 		Conn: nc, API: api, Session: sess, Name: f.name, Lease: f.lease, MaxSessions: f.maxSessions,
 		Stream: fleet.StreamLimits{MaxAge: f.streamMaxAge, MaxBytes: f.streamMaxBytes}, Replicas: f.replicas,
-		Getenv: e.getenv, Logger: log,
+		Getenv: e.getenv, Logger: log, Metrics: metrics,
 	})
 	if err != nil {
 		return usagef("%v", err)
 	}
+	running.Store(w)
 	log.Info("fleet worker starting", slog.String("id", w.ID()), slog.String("nats", nc.ConnectedUrlRedacted()))
 	if err := w.Run(ctx); err != nil {
 		return err

@@ -244,8 +244,8 @@ func TestFleetProcesses(t *testing.T) {
 	moving := groups["w2"]
 	termed := time.Now()
 	ws["w2"].cmd.Process.Signal(syscall.SIGTERM)
-	if code := ws["w2"].exit(t); code != 0 {
-		t.Errorf("w2 exited %d after SIGTERM: %s", code, tail(ws["w2"].stderr.String()))
+	if code := ws["w2"].exit(t); code != 143 {
+		t.Errorf("w2 exited %d after SIGTERM, want 143: %s", code, tail(ws["w2"].stderr.String()))
 	}
 	took = took[:0]
 	poll(t, 10*time.Second, "w2's meetings resubscribed by w3", func() bool {
@@ -281,8 +281,8 @@ func TestFleetProcesses(t *testing.T) {
 		t.Errorf("fake counters %+v: want at most one live socket per meeting, no ws-token reuse", c)
 	}
 	ws["w3"].cmd.Process.Signal(syscall.SIGTERM)
-	if code := ws["w3"].exit(t); code != 0 {
-		t.Errorf("w3 exited %d", code)
+	if code := ws["w3"].exit(t); code != 143 {
+		t.Errorf("w3 exited %d after SIGTERM, want 143", code)
 	}
 	if o := r.owners(); len(o) != 0 {
 		t.Errorf("leases left after the last worker's SIGTERM: %v", o)

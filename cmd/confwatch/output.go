@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,19 +13,21 @@ import (
 	"github.com/confwatch/confwatch/internal/scrub"
 )
 
-// printer writes records (package internal/record) to stdout, one per
-// line, flushed per event. It is safe for concurrent use.
+// printer writes stdout, flushed per event: in json, records (package
+// internal/record, the schema the fleet publishes too), one per line; in
+// pretty, one line of words per event worth telling. It is safe for
+// concurrent use.
 type printer struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
 	pretty bool
 	conf   string
-	filter map[string]bool   // nil = every action
-	names  map[string]string // pid → last NAME seen, for pretty lines
+	filter map[string]bool // nil = every action
+	now    func() time.Time
 }
 
 func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer {
-	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf, names: map[string]string{}}
+	p := &printer{w: bufio.NewWriter(w), pretty: pretty, conf: conf, now: time.Now}
 	if len(types) > 0 {
 		p.filter = map[string]bool{}
 		for _, t := range types {
@@ -36,44 +37,105 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 	return p
 }
 
+// push prints a raw push (json); its join links read REDACTED.
 func (p *printer) push(e *events.Push) {
 	if p.filter != nil && !p.filter[e.Action] {
 		return
 	}
-	p.emit(record.Push(p.conf, e), func() string { return prettyPush(e, p.names) })
+	p.emitJSON(record.Push(p.conf, e))
 }
 
-// status prints the status record of a lifecycle event.
+// note prints, in pretty, what a push says that the meeting's changes do
+// not (the waiting room, invites, captions); before is the picture before
+// it (needed for the waiting room), after gets the one after.
+func (p *printer) note(e *events.Push, before *meeting.Snapshot, after func() *meeting.Snapshot) {
+	if p.filter != nil && !p.filter[e.Action] {
+		return
+	}
+	if text := pushNote(e, before, after); text != "" {
+		p.emitPretty(e.CreateTime, "push", text)
+	}
+}
+
+// status prints the status a lifecycle event stands for.
 func (p *printer) status(e events.Event) {
 	r, ok := record.FromEvent(p.conf, e)
 	if !ok || r.Kind != record.KindStatus {
 		return
 	}
-	p.emit(r, func() string {
-		if e, ok := e.(*events.Resubscribed); ok {
-			return fmt.Sprintf("%s after %v blind", r.Status, max(e.Blind(), time.Millisecond).Round(time.Millisecond))
-		}
-		if r.Reason != "" {
-			return r.Status + ": " + r.Reason
-		}
-		return r.Status
-	})
+	if !p.pretty {
+		p.emitJSON(r)
+		return
+	}
+	var at time.Time
+	text := r.Status
+	switch e := e.(type) {
+	case *events.Subscribed:
+		at = e.At
+	case *events.Disconnected:
+		at, text = e.At, text+": "+r.Reason
+	case *events.Resubscribed:
+		at, text = e.BlindTo, fmt.Sprintf("%s after %v blind", r.Status, max(e.Blind(), time.Millisecond).Round(time.Millisecond))
+	}
+	p.emitPretty(at, "status", text)
 }
 
-func (p *printer) change(c meeting.Change) {
-	p.emit(record.Change(p.conf, c), c.String)
+// change prints a semantic change; speakers are the names of
+// c.Speakers (SpeakersChanged).
+func (p *printer) change(c meeting.Change, speakers []string) {
+	if p.pretty {
+		p.emitPretty(c.At, "change", describeChange(record.NamedChange{Change: c, SpeakerNames: speakers}))
+		return
+	}
+	p.emitJSON(record.Change(p.conf, c, speakers...))
 }
 
-func (p *printer) emit(r record.Record, pretty func() string) {
+// present says who is in the meeting when it is first seen: one line in
+// pretty, one change of kind ParticipantPresent per person in json.
+func (p *printer) present(at time.Time, snap *meeting.Snapshot) {
+	if p.pretty {
+		p.emitPretty(at, "present", describePresent(snap))
+		return
+	}
+	for _, x := range snap.Participants {
+		p.emitJSON(record.Present(p.conf, at, x))
+	}
+}
+
+// snapshot prints the whole picture (state --format json).
+func (p *printer) snapshot(snap *meeting.Snapshot) {
+	p.emitJSON(record.Snapshot(p.conf, snap))
+}
+
+// final prints the last record of a run: ended, or stopped and why.
+func (p *printer) final(o outcome) {
+	if p.pretty {
+		text := o.status
+		if o.reason != "" {
+			text += ": " + o.reason
+		}
+		p.emitPretty(p.now(), "status", text)
+		return
+	}
+	p.emitJSON(record.End(p.conf, p.now(), o.status, o.reason, o.class, o.code))
+}
+
+func (p *printer) emitJSON(r record.Record) {
+	b := r.Marshal()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pretty {
-		t, _ := time.Parse(time.RFC3339, r.Time)
-		fmt.Fprintf(p.w, "%s  %-8s %s\n", t.Local().Format("15:04:05.000"), r.Kind, terminal(pretty()))
-	} else {
-		p.w.Write(r.Marshal())
-		p.w.WriteByte('\n')
+	p.w.Write(b)
+	p.w.WriteByte('\n')
+	p.w.Flush()
+}
+
+func (p *printer) emitPretty(at time.Time, kind, text string) {
+	if at.IsZero() {
+		at = p.now()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "%s  %-8s %s\n", at.Local().Format("15:04:05.000"), kind, terminal(text))
 	p.w.Flush()
 }
 
@@ -86,81 +148,3 @@ const maxLine = 4096
 // retitle the window, clear the screen or write the clipboard (OSC 52).
 // NDJSON needs none of this: JSON escapes control characters.
 func terminal(s string) string { return scrub.Printable(s, maxLine) }
-
-// prettyPush summarises a push on one line. names remembers participants'
-// names, since deltas carry only what changed.
-func prettyPush(e *events.Push, names map[string]string) string {
-	head := fmt.Sprintf("%s %s v%d", e.Action, e.Mode, e.Version)
-	var parts []string
-	switch p := e.Payload.(type) {
-	case *events.ParticipantsNotify:
-		if e.Mode == events.ModeFull {
-			clear(names)
-		}
-		for _, x := range p.Participants {
-			if n := x.Info.Name(); n != "" {
-				names[x.PID] = n
-			}
-			name := firstNonEmpty(names[x.PID], x.PID)
-			if x.Removed() {
-				parts = append(parts, name+" left")
-				delete(names, x.PID)
-				continue
-			}
-			parts = append(parts, describeInfo(name, x.Info))
-		}
-	case *events.SpeakerChangeNotify:
-		if len(p.Speakers) == 0 {
-			parts = append(parts, "nobody speaking")
-		}
-		for _, s := range p.Speakers {
-			parts = append(parts, fmt.Sprintf("%s (%d)", firstNonEmpty(s.Name, s.PID), s.SpeakingVolume))
-		}
-	case *events.ConfDynamicInfoNotify:
-		parts = append(parts, fmt.Sprintf("state=%s mode=%s locked=%t recording=%t", p.State, p.Mode, p.Locked(), p.Recording()))
-	case *events.ConfBasicInfoNotify:
-		parts = append(parts, fmt.Sprintf("%q owner=%s", p.Title, p.Owner))
-	case *events.WaitingListNotify:
-		for _, m := range p.Members {
-			if m.Mode == events.EntryRemove {
-				parts = append(parts, m.PID+" left the waiting room")
-				continue
-			}
-			parts = append(parts, describeInfo(firstNonEmpty(m.Info.Name(), m.PID), m.Info))
-		}
-	case *events.InviteResultNotify:
-		for _, r := range p.Results {
-			parts = append(parts, r.CallNumber+"="+r.Code)
-		}
-	case *events.AttendeesNotify:
-		parts = append(parts, fmt.Sprintf("%d attendees", len(p.Attendees)))
-	case *events.RealTimeSubtitleNotify:
-		for _, m := range p.Msgs {
-			parts = append(parts, fmt.Sprintf("%s: %q", p.ParticipantID, m.Text))
-		}
-	}
-	if len(parts) == 0 {
-		return head
-	}
-	return head + ": " + strings.Join(parts, "; ")
-}
-
-func describeInfo(name string, info events.PInfo) string {
-	var kv []string
-	for _, k := range []string{events.KeyHand, events.KeyMute, events.KeyShare, events.KeyRole, events.KeyVideo} {
-		if v, ok := info[k]; ok {
-			kv = append(kv, k+"="+v)
-		}
-	}
-	if len(kv) == 0 {
-		return name
-	}
-	return name + " " + strings.Join(kv, " ")
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}

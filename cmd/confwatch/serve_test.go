@@ -67,12 +67,12 @@ func TestDemoServe(t *testing.T) {
 		t.Errorf("counters %+v", c)
 	}
 	tailP.cmd.Process.Signal(syscall.SIGINT)
-	if code := tailP.exit(t); code != 0 {
-		t.Errorf("tail exited %d", code)
+	if code := tailP.exit(t); code != 130 {
+		t.Errorf("tail exited %d after SIGINT, want 130", code)
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.exit(t); code != 0 {
-		t.Errorf("demo --serve exited %d: %s", code, p.stderr.String())
+	if code := p.exit(t); code != 143 {
+		t.Errorf("demo --serve exited %d after SIGTERM, want 143: %s", code, p.stderr.String())
 	}
 }
 

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
-	"sync"
-	"text/tabwriter"
+	"sync/atomic"
 	"time"
 
 	"github.com/confwatch/confwatch/events"
@@ -16,15 +14,20 @@ import (
 
 const stateHelp = `Usage: confwatch state --conference ID [flags]
 
-Shows the live meeting as a table: status (locked, recording, mode), the
-roster with hand, mute, sharing and video, and who is speaking. On a
-terminal the table refreshes in place; otherwise a new table is printed
-whenever the meeting changes (at most once per --refresh). With --once it
-prints the first complete picture and exits.
+Shows the live meeting: status (locked, recording, mode), the roster with
+hand, mute, sharing and video, and who is speaking. On a terminal it is a
+table that refreshes in place and fits the terminal's width, with the
+latest logs under it (--log-file keeps them all); --format pretty prints a
+new table at each change elsewhere too. --format json (the default when
+stdout is not a terminal) prints the whole picture as one JSON object per
+change instead. Either way at most once per --refresh, and the last line
+says how the run ended. With --once it prints the first complete picture
+of the subscribed types and exits 0.
 
 Examples:
   CONFWATCH_HOST_PASSWORD=604117 confwatch state --conference 986112045
   confwatch state --conference 986112045 --password-file ~/.meeting-pw --once
+  confwatch state --conference 986112045 --format json | jq -c '.snapshot.participants | length'
 `
 
 func cmdState(ctx context.Context, args []string, e env) int {
@@ -33,119 +36,172 @@ func cmdState(ctx context.Context, args []string, e env) int {
 	w.register(fs, true)
 	once := fs.Bool("once", false, "print the first complete picture and exit")
 	refresh := fs.Duration("refresh", 500*time.Millisecond, "redraw at most this often")
-	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger) error {
+	w.held = newHeldLog(e.stderr)
+	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger, p *printer) error {
 		if *refresh <= 0 {
-			return usagef("--refresh %v: must be positive, e.g. 500ms", *refresh)
+			return usagef("%s %v: must be positive, e.g. %s 500ms", w.spell("refresh"), *refresh, w.spell("refresh"))
 		}
-		return watchTable(ctx, t, &w, log, e.stdout, e.stdoutTTY, *once, *refresh)
+		types, _ := w.types()
+		v := &stateView{p: p, out: e.stdout, width: func() int { return columnsOf(e) },
+			once: *once, refresh: *refresh, required: requiredTypes(types)}
+		// A table redrawn in place owns the terminal: logs bound for it
+		// are held and shown under the table.
+		if v.live = p.pretty && e.stdoutTTY && !*once; v.live && w.logFile == "" && e.stderrTTY {
+			v.held = w.held
+		}
+		return v.watch(ctx, t, &w, log)
 	})
 }
 
-// watchTable renders snapshots, rate-limited to one per refresh.
-func watchTable(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out io.Writer, tty, once bool, refresh time.Duration) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu      sync.Mutex
-		state   *meeting.State // set by the first event
-		printed *meeting.Snapshot
-		wake    = make(chan struct{}, 1)
-	)
-	draw := func() {
-		mu.Lock()
-		st := state
-		mu.Unlock()
-		if st == nil {
-			return
+// stateTypes are the push types the table shows.
+var stateTypes = []string{events.ActionConfBasicInfo, events.ActionConfDynamicInfo, events.ActionParticipants, events.ActionSpeakerChange}
+
+// requiredTypes are the types whose snapshots make the picture complete
+// for --once: the shown ones among those subscribed (all when types is
+// empty). The service sends a snapshot of each subscribed type after
+// Subscribe.
+func requiredTypes(types []string) []string {
+	if len(types) == 0 {
+		return stateTypes
+	}
+	var out []string
+	for _, t := range stateTypes {
+		for _, s := range types {
+			if s == t {
+				out = append(out, t)
+			}
 		}
-		s := st.Snapshot()
-		if printed != nil && s.UpdatedAt.Equal(printed.UpdatedAt) && s.Connected == printed.Connected {
-			return
-		}
-		printed = s
-		if tty {
-			fmt.Fprint(out, "\x1b[H\x1b[2J")
-		}
-		renderTable(out, s)
+	}
+	return out
+}
+
+// stateView renders the state command's output from snapshots.
+type stateView struct {
+	p        *printer // json: snapshots; both: the final record
+	out      io.Writer
+	live     bool // a table redrawn in place on a terminal (not with --once)
+	width    func() int
+	held     *heldLog // logs shown under a live table; nil: logs go to stderr
+	once     bool
+	refresh  time.Duration
+	required []string
+
+	state    atomic.Pointer[meeting.State] // set by the first event
+	complete chan struct{}                 // closed when --once has its picture
+	printed  *meeting.Snapshot             // the drawer's
+}
+
+// watch runs the session and the drawer; with --once it ends with errDone
+// as soon as the picture is complete.
+func (v *stateView) watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	v.complete = make(chan struct{})
+	if v.held != nil {
+		v.held.hold()
+		defer v.held.release()
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(refresh)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				if !once {
-					draw()
-				}
-				return
-			case <-wake:
-				draw()
-				cancel()
-				return
-			case <-tick.C:
-				if !once {
-					draw()
-				}
-			}
-		}
+		v.drawLoop(ctx, cancel)
 	}()
-	complete := false
+	var completed bool
 	err := watch(ctx, t, w, log, sink{changed: func(st *meeting.State) {
-		mu.Lock()
-		state = st
-		mu.Unlock()
-		if !once || complete {
-			return
-		}
-		// Complete: connected, with the status and roster snapshots in.
-		s := st.Snapshot()
-		_, haveRoster := s.Versions[events.ActionParticipants]
-		if s.Connected && len(s.Resyncing) == 0 && s.Status.State != "" && haveRoster {
-			complete = true
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
+		v.state.Store(st)
+		if v.once && !completed && v.isComplete(st.Snapshot()) {
+			completed = true
+			close(v.complete)
 		}
 	}})
-	cancel()
+	cancel(err)
 	<-done
 	return err
 }
 
-func renderTable(w io.Writer, s *meeting.Snapshot) {
-	yes := func(b bool, mark string) string {
-		if b {
-			return mark
+// isComplete: connected, resynced, with a snapshot of every required type.
+func (v *stateView) isComplete(s *meeting.Snapshot) bool {
+	if !s.Connected || len(s.Resyncing) > 0 {
+		return false
+	}
+	for _, t := range v.required {
+		if _, ok := s.Versions[t]; !ok {
+			return false
 		}
-		return ""
 	}
-	conn := "live"
-	if !s.Connected {
-		conn = "reconnecting…"
+	return true
+}
+
+// drawLoop is the drawer's goroutine: it draws at most once per refresh,
+// at once when --once is complete, and a last time when ctx ends.
+func (v *stateView) drawLoop(ctx context.Context, cancel context.CancelCauseFunc) {
+	tick := time.NewTicker(v.refresh)
+	defer tick.Stop()
+	var logs <-chan struct{}
+	if v.held != nil {
+		logs = v.held.changed()
 	}
-	fmt.Fprintf(w, "%s  (%s)  state=%s mode=%s  locked=%t recording=%t  participants=%d  [%s]\n",
-		terminal(s.Title), terminal(s.ConferenceID), s.Status.State, s.Status.Mode, s.Status.Locked, s.Status.Recording, len(s.Participants), conn)
-	var speakers []string
-	for _, sp := range s.Speakers {
-		name := sp.PID
-		if p, ok := s.Participant(sp.PID); ok && p.Name != "" {
-			name = p.Name
+	logsDirty := false
+	for {
+		select {
+		case <-ctx.Done():
+			if !v.once {
+				v.draw(logsDirty)
+			}
+			return
+		case <-v.complete:
+			v.draw(false)
+			cancel(errDone)
+			return
+		case <-logs:
+			logsDirty = true
+		case <-tick.C:
+			if !v.once {
+				v.draw(logsDirty)
+				logsDirty = false
+			}
 		}
-		speakers = append(speakers, terminal(name))
 	}
-	if len(speakers) == 0 {
-		speakers = []string{"nobody"}
+}
+
+// draw shows the latest snapshot if it is new (or the logs under a live
+// table changed).
+func (v *stateView) draw(logsChanged bool) {
+	st := v.state.Load()
+	var s *meeting.Snapshot
+	if st != nil {
+		s = st.Snapshot()
 	}
-	fmt.Fprintf(w, "speaking: %s\n", strings.Join(speakers, ", "))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tHAND\tMUTED\tSHARING\tVIDEO\tSPEAKING")
-	for _, p := range s.Participants {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", terminal(p.Name), p.Role, yes(p.HandRaised, "✋"), yes(p.Muted, "muted"),
-			yes(p.Sharing, "sharing"), yes(p.Video, "video"), yes(p.Speaking, "🔊"))
+	if s == v.printed && !logsChanged {
+		return
 	}
-	tw.Flush()
-	fmt.Fprintln(w)
+	switch {
+	case !v.p.pretty:
+		if s != nil && s != v.printed {
+			v.p.snapshot(s)
+		}
+	case v.live:
+		fmt.Fprint(v.out, "\x1b[H\x1b[2J")
+		v.drawTable(s)
+		if v.held != nil {
+			if lines := v.held.recent(); len(lines) > 0 {
+				fmt.Fprintln(v.out)
+				for _, l := range lines {
+					fmt.Fprintln(v.out, fit(l, v.width()))
+				}
+			}
+		}
+	case s != nil:
+		v.drawTable(s)
+		fmt.Fprintln(v.out)
+	}
+	v.printed = s
+}
+
+func (v *stateView) drawTable(s *meeting.Snapshot) {
+	if s == nil {
+		fmt.Fprintln(v.out, "connecting…")
+		return
+	}
+	renderTable(v.out, s, v.width())
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -24,6 +23,9 @@ type target struct {
 	// plainText allows a ws:// socket: only when the API itself was given
 	// as plain http, never as a downgrade of an https API.
 	plainText bool
+	// speed scales the session's waits down for a meeting that plays
+	// faster than real time (the demo); 0 means real time.
+	speed float64
 }
 
 // liveTarget builds the credential chain for tail and state from flags and
@@ -39,7 +41,7 @@ func liveTarget(w *watchFlags, e env, log *slog.Logger) (target, error) {
 	}
 	client, err := token.New(token.Config{BaseURL: w.api, RootCAs: roots, Logger: log})
 	if err != nil {
-		return target{}, &usageError{fmt.Sprintf("--api: %v", err)}
+		return target{}, usagef("%s: %v; e.g. %s https://api.meeting.huaweicloud.com", w.spell("api"), err, w.spell("api"))
 	}
 	prov, err := token.NewProvider(client, token.ProviderConfig{ConferenceID: w.conference, Password: password, ControlToken: control})
 	if err != nil {
@@ -62,18 +64,13 @@ type sink struct {
 	changed func(*meeting.State)
 }
 
-// watch runs one session on t until the meeting ends, ctx is done or a
-// fatal error, feeding the meeting state and the sink.
-func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out sink) error {
-	types, err := w.types()
-	if err != nil {
-		return err
-	}
+// sessionConfig is the session for t as the flags ask.
+func sessionConfig(t target, w *watchFlags, types []string, log *slog.Logger) connector.Config {
 	var tlsConfig *tls.Config
 	if t.roots != nil {
 		tlsConfig = &tls.Config{RootCAs: t.roots, MinVersion: tls.VersionTLS12}
 	}
-	sess, err := connector.New(connector.Config{
+	cfg := connector.Config{
 		ConferenceID:      t.conference,
 		Tokens:            t.tokens,
 		Types:             types,
@@ -81,75 +78,126 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 		ReadTimeout:       w.readTimeout,
 		TLSConfig:         tlsConfig,
 		AllowPlainText:    t.plainText,
+		FailFast:          !w.wait,
+		Backoff:           connector.Backoff{MaxOutage: w.maxOutage},
 		Logger:            log,
-	})
+	}
+	if t.speed > 0 && t.speed != 1 {
+		scaleTiming(&cfg, t.speed)
+	}
+	return cfg
+}
+
+// scaleTiming shortens (or lengthens) the session's waits by speed, so that
+// a meeting played faster than real time is followed as a real one would
+// be: a reconnect takes as long, in meeting time, at every speed.
+func scaleTiming(c *connector.Config, speed float64) {
+	scale := func(d, floor time.Duration) time.Duration { return max(time.Duration(float64(d)/speed), floor) }
+	c.Backoff.Initial = scale(connector.DefaultBackoffInitial, time.Millisecond)
+	c.Backoff.Max = scale(connector.DefaultBackoffMax, 5*time.Millisecond)
+	c.HealthyAfter = scale(connector.DefaultHealthyAfter, 10*time.Millisecond)
+	if c.HeartbeatInterval == 0 {
+		// Not below a second: a loaded machine must not see dead links.
+		c.HeartbeatInterval = min(scale(connector.DefaultHeartbeatInterval, time.Second), connector.DefaultHeartbeatInterval)
+	}
+}
+
+// watch runs one session on t until the meeting ends, ctx is done or a
+// fatal error, feeding the meeting state and the sink. A failure that no
+// retry fixes, met before the first subscribe, comes back as
+// *misconfigured, with a hint naming the flag to check.
+func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out sink) error {
+	types, err := w.types()
+	if err != nil {
+		return err
+	}
+	obs, stopMetrics, err := w.metrics.serve(t.conference, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	cfg := sessionConfig(t, w, types, log)
+	cfg.Observer = obs
+	sess, err := connector.New(cfg)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
 	mux := events.NewMux(events.MuxConfig{Logger: log})
-	state := meeting.New(meeting.Config{
-		Logger: log,
-		Resync: sess.Resync,
-		OnChange: func(c meeting.Change) {
-			if out.printer != nil && w.semantic {
-				out.printer.change(c)
-			}
-		},
-	})
-	mux.HandleAll(events.HandlerFunc(func(ctx context.Context, e events.Event) {
-		state.HandleEvent(ctx, e)
-		if out.changed != nil {
-			out.changed(state)
-		}
-		report(log, out.printer, w.semantic, e)
-	}), events.HandlerOptions{Name: "confwatch", Queue: 4096})
+	st := &stream{printer: out.printer, changed: out.changed, semantic: w.semantic || out.printer != nil && out.printer.pretty}
+	st.state = meeting.New(meeting.Config{Logger: log, Resync: sess.Resync, OnChange: st.change})
+	mux.HandleAll(st, events.HandlerOptions{Name: "confwatch", Queue: 4096})
 	runErr := sess.Run(ctx, mux)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if err := mux.Close(cctx); err != nil {
 		log.Warn("output did not drain", slog.Any("err", err))
 	}
+	switch {
+	case ctx.Err() != nil && errors.Is(runErr, context.Canceled):
+		return context.Cause(ctx) // which signal, or that state --once is done
+	case sess.Stats().Subscribes == 0 && connector.Permanent(runErr):
+		return &misconfigured{err: runErr, hint: hint(runErr, w, t.conference)}
+	}
 	return runErr
 }
 
-// report prints one event of the stream and logs connection status.
-func report(log *slog.Logger, p *printer, semantic bool, e events.Event) {
-	switch e := e.(type) {
-	case *events.Disconnected:
-		log.Warn("disconnected", slog.String("class", e.Class), slog.Any("err", e.Err))
-	case *events.Resubscribed:
-		log.Info(fmt.Sprintf("resubscribed after %v blind", e.Blind().Round(time.Millisecond)))
+// stream is the handler of a watch: it feeds the meeting state and prints.
+// It runs on the Mux's goroutine; nothing else touches its fields.
+type stream struct {
+	state    *meeting.State
+	printer  *printer // nil: print nothing per event
+	semantic bool     // print changes (and who is present), not pushes
+	changed  func(*meeting.State)
+	// presented is set once the people present at the first subscribe
+	// have been told.
+	presented bool
+}
+
+func (s *stream) HandleEvent(ctx context.Context, e events.Event) {
+	p := s.printer
+	push, _ := e.(*events.Push)
+	// Snapshots cost a copy of the roster: taken only where a line needs
+	// one, never per event.
+	var before *meeting.Snapshot
+	if push != nil && p != nil && p.pretty && push.Action == events.ActionWaitingList {
+		before = s.state.Snapshot()
+	}
+	s.state.HandleEvent(ctx, e)
+	if s.changed != nil {
+		s.changed(s.state)
 	}
 	if p == nil {
 		return
 	}
-	if push, ok := e.(*events.Push); ok {
-		if !semantic {
-			p.push(push)
+	switch e := e.(type) {
+	case *events.Push:
+		switch {
+		case !s.semantic:
+			p.push(e)
+		case p.pretty:
+			p.note(e, before, s.state.Snapshot)
 		}
-		return
+		if s.semantic && !s.presented && e.Action == events.ActionParticipants && e.Mode == events.ModeFull {
+			s.presented = true
+			p.present(e.CreateTime, s.state.Snapshot())
+		}
+	default:
+		p.status(e)
 	}
-	p.status(e)
 }
 
-// exitCode maps a command's outcome to the process exit code, logging why.
-func exitCode(err error, log *slog.Logger, stderr func(string)) int {
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, connector.ErrMeetingEnded):
-		log.Info("the meeting ended")
-		return exitOK
-	case errors.Is(err, context.Canceled):
-		log.Info("interrupted")
-		return exitOK
-	case isUsage(err):
-		stderr("confwatch: " + err.Error() + "\nRun with --help for usage.\n")
-		return exitUsage
-	case errors.Is(err, connector.ErrCredentialsRejected): // every credential stop wraps it
-		log.Error("credentials rejected: check the meeting ID and the host password (or supply a fresh control token)", slog.Any("err", err))
-		return exitCredentials
+// change is the state's OnChange: it runs inside HandleEvent, after the
+// snapshot holding the change was published.
+func (s *stream) change(c meeting.Change) {
+	if s.printer == nil || !s.semantic {
+		return
 	}
-	log.Error("stopped", slog.Any("err", err))
-	return exitFailure
+	var names []string
+	if c.Kind == meeting.SpeakersChanged {
+		snap := s.state.Snapshot()
+		for _, pid := range c.Speakers {
+			names = append(names, personName(snap, pid))
+		}
+	}
+	s.printer.change(c, names)
 }

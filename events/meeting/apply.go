@@ -14,10 +14,11 @@ type applier struct {
 	nv  *view // the view being built; not yet published
 	// base is the picture changes are computed against, and emit says
 	// whether to compute them at all (see State.publish).
-	base      *view
-	emit      bool
-	d         differ
-	inviteCap int
+	base       *view
+	emit       bool
+	d          differ
+	inviteCap  int
+	captionCap int
 }
 
 // apply folds the push's payload into nv. full is true when the push
@@ -44,6 +45,10 @@ func (a *applier) apply(p *events.Push, full bool) {
 		a.netConditions(n, full)
 	case *events.InviteResultNotify:
 		a.invites(n, p)
+	case *events.RealTimeSubtitleNotify:
+		a.captions(n)
+	case *events.InterpreterGroupNotify:
+		a.nv.groups = groupsOf(n)
 	}
 }
 

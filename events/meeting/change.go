@@ -29,14 +29,26 @@ const (
 	MeetingUnlocked    ChangeKind = "MeetingUnlocked"
 	RecordingStarted   ChangeKind = "RecordingStarted"
 	RecordingStopped   ChangeKind = "RecordingStopped"
-	MeetingEnded       ChangeKind = "MeetingEnded"
+	// CaptionsStarted and CaptionsStopped follow the meeting's live
+	// captions switch (ConfDynamicInfoNotify realTimeSubtitle).
+	CaptionsStarted ChangeKind = "CaptionsStarted"
+	CaptionsStopped ChangeKind = "CaptionsStopped"
+	// MeetingPaused and MeetingResumed follow Status.Paused.
+	MeetingPaused  ChangeKind = "MeetingPaused"
+	MeetingResumed ChangeKind = "MeetingResumed"
+	// WaitingRoomEnabled and WaitingRoomDisabled follow
+	// Status.WaitingRoom.
+	WaitingRoomEnabled  ChangeKind = "WaitingRoomEnabled"
+	WaitingRoomDisabled ChangeKind = "WaitingRoomDisabled"
+	MeetingEnded        ChangeKind = "MeetingEnded"
 )
 
 var kindOrder = []ChangeKind{
 	ParticipantJoined, ParticipantRenamed, RoleChanged, HandRaised, HandLowered,
 	Muted, Unmuted, SharingStarted, SharingStopped, ParticipantLeft,
 	SpeakersChanged, MeetingLocked, MeetingUnlocked, RecordingStarted,
-	RecordingStopped, MeetingEnded,
+	RecordingStopped, CaptionsStarted, CaptionsStopped, MeetingPaused,
+	MeetingResumed, WaitingRoomEnabled, WaitingRoomDisabled, MeetingEnded,
 }
 
 func (k ChangeKind) rank() int {
@@ -95,11 +107,17 @@ var (
 		SharingStopped:    "stopped sharing",
 	}
 	meetingPhrases = map[ChangeKind]string{
-		MeetingLocked:    "meeting locked",
-		MeetingUnlocked:  "meeting unlocked",
-		RecordingStarted: "recording started",
-		RecordingStopped: "recording stopped",
-		MeetingEnded:     "meeting ended",
+		MeetingLocked:       "meeting locked",
+		MeetingUnlocked:     "meeting unlocked",
+		RecordingStarted:    "recording started",
+		RecordingStopped:    "recording stopped",
+		CaptionsStarted:     "live captions started",
+		CaptionsStopped:     "live captions stopped",
+		MeetingPaused:       "meeting paused",
+		MeetingResumed:      "meeting resumed",
+		WaitingRoomEnabled:  "waiting room on",
+		WaitingRoomDisabled: "waiting room off",
+		MeetingEnded:        "meeting ended",
 	}
 )
 

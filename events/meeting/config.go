@@ -12,6 +12,15 @@ import (
 const (
 	// DefaultInviteResults is how many invite results a Snapshot keeps.
 	DefaultInviteResults = 50
+	// DefaultCaptions is how many final caption sentences a Snapshot
+	// keeps per participant.
+	DefaultCaptions = 5
+	// MaxCaptions is the most Config.Captions may ask for.
+	MaxCaptions = 100
+	// MaxCaptionSpeakers is how many participants' captions a Snapshot
+	// keeps; beyond it, the participant whose last sentence is the oldest
+	// is forgotten. It bounds a long meeting with many speakers.
+	MaxCaptionSpeakers = 256
 )
 
 // dedupeWindow is how many recent msgIDs are remembered to drop repeated
@@ -38,6 +47,10 @@ type Config struct {
 	// InviteResults is how many of the latest invite results a Snapshot
 	// keeps. Zero means DefaultInviteResults; it must not be negative.
 	InviteResults int
+	// Captions is how many of each participant's latest final caption
+	// sentences a Snapshot keeps. Zero means DefaultCaptions; it must be
+	// neither negative nor above MaxCaptions.
+	Captions int
 	// Clock dates changes of pushes that carry no createTime and times the
 	// resync rate limit. Nil means the wall clock.
 	Clock clock.Clock
@@ -52,12 +65,18 @@ func (c Config) Validate() error {
 	if c.InviteResults < 0 {
 		errs = append(errs, fmt.Errorf("meeting: config: InviteResults %d is negative", c.InviteResults))
 	}
+	if c.Captions < 0 || c.Captions > MaxCaptions {
+		errs = append(errs, fmt.Errorf("meeting: config: Captions %d is outside 0…%d", c.Captions, MaxCaptions))
+	}
 	return errors.Join(errs...)
 }
 
 func (c Config) withDefaults() Config {
 	if c.InviteResults == 0 {
 		c.InviteResults = DefaultInviteResults
+	}
+	if c.Captions == 0 {
+		c.Captions = DefaultCaptions
 	}
 	c.Clock = clock.OrReal(c.Clock)
 	if c.Logger == nil {

@@ -18,6 +18,16 @@ func basicOf(n *events.ConfBasicInfoNotify) Basic {
 		SupportWaitingRoom: n.SupportWaitingRoom,
 		Webinar:            n.Webinar,
 		Subtitles:          n.RealTimeSubtitle != 0,
+
+		AudienceCallInRestriction:  n.AudienceCallInRestriction,
+		AIRecType:                  n.AIRecType,
+		BignumMultiPic:             n.BignumMultiPicSwitch,
+		PartView:                   n.PartViewSwitch,
+		SimultaneousInterpretation: n.SimultaneousInterpretation != 0,
+		SupportCohost:              n.SupportCohost != 0,
+		SupportClientRecord:        n.SupportClientRecord != 0,
+		InviteShare:                n.InviteShareSwitch,
+		PortalCapabilities:         n.ConfPortalCapabilities,
 	}
 }
 
@@ -39,6 +49,22 @@ func statusOf(n *events.ConfDynamicInfoNotify) Status {
 		PartViewNum:    n.PartViewNum,
 		MaxPartViewNum: n.MaxPartViewNum,
 		EndTime:        n.EndTime,
+
+		CallInRestriction:          n.CallInRestriction,
+		WaitingRoom:                n.WaitingRoomState != 0,
+		Paused:                     n.Pause,
+		AudienceCount:              n.AudienceTotalCount,
+		AudienceCountReal:          n.AudienceCountReal,
+		AudienceCountMultiple:      n.AudienceCountMultiple,
+		AllowAudience:              n.AllowAudience,
+		AudienceCallInRestriction:  n.AudienceCallInRestriction,
+		AudienceVideoLayout:        n.AudienceVideoLayout,
+		ShowAudienceMode:           n.ShowAudienceMode,
+		SimultaneousInterpretation: n.SimultaneousInterpretation != 0,
+		AIRecording:                n.AIRecState != 0,
+		ClientRecState:             n.ClientRecState,
+		ClientRecMode:              n.ClientRecMode,
+		EnableShareSetting:         n.EnableShareSetting,
 	}
 }
 
@@ -72,6 +98,7 @@ func attendeeOf(e events.Attendee) Attendee {
 		DeptName:      e.DeptName,
 		MuteOnJoin:    e.IsMute != 0,
 		AutoInvite:    e.IsAutoInvite != 0,
+		HidePhone:     e.HidePhone,
 	}
 }
 
@@ -103,5 +130,36 @@ func netOf(e events.NetCondition) NetCondition {
 		LostPacketRate:         e.LostPacketRate,
 		AudioOutLossPacketRate: e.AudioOutLossPacketRate,
 		Bandwidth:              e.Bandwidth,
+
+		VideoInLossPacketRate:        e.VideoInLossPacketRate,
+		VideoOutLossPacketRate:       e.VideoOutLossPacketRate,
+		AssistVideoInLossPacketRate:  e.AssistVideoInLossPacketRate,
+		AssistVideoOutLossPacketRate: e.AssistVideoOutLossPacketRate,
+		VideoFluxIn:                  e.VideoFluxIn,
+		VideoFluxOut:                 e.VideoFluxOut,
+		AssistVideoFluxIn:            e.AssistVideoFluxIn,
+		AssistVideoFluxOut:           e.AssistVideoFluxOut,
 	}
+}
+
+func groupsOf(n *events.InterpreterGroupNotify) []InterpreterGroup {
+	out := make([]InterpreterGroup, 0, len(n.Groups))
+	for _, g := range n.Groups {
+		its := make([]Interpreter, 0, len(g.Interpreters))
+		for _, i := range g.Interpreters {
+			it := Interpreter{
+				ID: i.InterpreterID, Name: i.Name, UserID: i.UserID, LoginAccount: i.LoginAccount,
+				CallNumber: i.CallNumber, Type: i.InterpreterType,
+			}
+			if i.AIDigitalInfo != nil {
+				it.DigitalName = i.AIDigitalInfo.DigitalName
+			}
+			its = append(its, it)
+		}
+		out = append(out, InterpreterGroup{
+			ID: g.GroupID, Name: g.GroupName, FirstLanguage: g.FirstLanguage,
+			SecondLanguage: g.SecondLanguage, Type: g.GroupType, Interpreters: its,
+		})
+	}
+	return out
 }

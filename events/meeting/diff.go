@@ -81,6 +81,9 @@ func (d *differ) roster(old, cur roster) {
 func (d *differ) status(old, cur Status) {
 	d.flag(Change{}, old.Locked, cur.Locked, MeetingLocked, MeetingUnlocked)
 	d.flag(Change{}, old.Recording, cur.Recording, RecordingStarted, RecordingStopped)
+	d.flag(Change{}, old.Subtitles, cur.Subtitles, CaptionsStarted, CaptionsStopped)
+	d.flag(Change{}, old.Paused, cur.Paused, MeetingPaused, MeetingResumed)
+	d.flag(Change{}, old.WaitingRoom, cur.WaitingRoom, WaitingRoomEnabled, WaitingRoomDisabled)
 	if !old.Ended() && cur.Ended() {
 		d.add(Change{Kind: MeetingEnded})
 	}

@@ -1,8 +1,8 @@
 // Package meeting keeps a live model of one Huawei Cloud Meeting — its
-// status, roster, active speakers, attendees, waiting room, invite results
-// and media quality — built from the meeting-control push stream, and
-// reports what changed as semantic events (a hand went up, someone left,
-// the meeting was locked).
+// status, roster, active speakers, attendees, waiting room, invite results,
+// media quality, live captions and interpretation groups — built from the
+// meeting-control push stream, and reports what changed as semantic events
+// (a hand went up, someone left, the meeting was locked, captions started).
 //
 // The model stays true across reconnects. Full snapshots replace a type's
 // state and deltas are merged into it; stale, repeated and reordered deltas
@@ -32,8 +32,18 @@
 // counted in Stats.Gaps and followed by a Config.Resync call, which the
 // session rate-limits (connector.Config.MinResyncInterval). Gaps matter only for types built from
 // deltas (participants, attendees, waiting room, net conditions);
-// ConfDynamicInfoNotify and SpeakerChangeNotify carry their whole state in
-// every push, whatever msgMode says, and are replaced.
+// ConfDynamicInfoNotify, SpeakerChangeNotify and InterpreterGroupNotify
+// carry their whole state in every push, whatever msgMode says, and are
+// replaced. Captions and invite results are logs: a lost push is not worth
+// a reconnect.
+//
+// # Captions
+//
+// Snapshot.Captions keeps each participant's last Config.Captions final
+// sentences (partial ones are superseded by the final text), for at most
+// MaxCaptionSpeakers participants. A sentence the server repeats (the
+// last caption comes again as the snapshot after a Subscribe) replaces
+// the logged one rather than being logged twice.
 //
 // # Changes
 //
@@ -58,8 +68,8 @@
 // # Left to the caller
 //
 // The State does not reconnect (Config.Resync asks the session to), does
-// not persist anything, and does not model live captions or
-// interpretation groups (counted in Stats.Ignored). Types the server never
+// not persist anything, and does not model the actions package events
+// does not know (counted in Stats.Ignored). Types the server never
 // snapshots keep their pre-outage state until deltas refresh it, and
 // invite results are a log: a server that repeats them after a reconnect
 // repeats them in the log.

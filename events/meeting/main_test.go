@@ -50,6 +50,8 @@ func actionOf(payload events.Payload) string {
 		return events.ActionWaitingList
 	case *events.RealTimeSubtitleNotify:
 		return events.ActionRealTimeSubtitle
+	case *events.InterpreterGroupNotify:
+		return events.ActionInterpreterGroup
 	}
 	return "UnknownNotify"
 }

@@ -164,11 +164,57 @@ var sampleCases = []struct {
 		},
 	},
 	{
-		name:   "captions are not modelled",
-		frames: []string{"RealTimeSubtitleNotify.json"},
+		name: "vendor-like frames",
+		frames: []string{"ConfBasicInfoNotify.vendorlike.json", "ConfDynamicInfoNotify.vendorlike.json",
+			"AttendeesNotify.vendorlike.json", "WaitingListNotify.vendorlike.json",
+			"RealTimeSubtitleNotify.vendorlike.json", "InterpreterGroupNotify.vendorlike.json"},
 		check: func(t *testing.T, s *meeting.Snapshot, st meeting.Stats) {
-			eq(t, "stats", st, meeting.Stats{Ignored: 1})
-			eq(t, "versions", len(s.Versions), 0)
+			eq(t, "stats", st, meeting.Stats{Applied: 6})
+			b := s.Basic
+			eq(t, "basic sample-only", [9]any{b.AudienceCallInRestriction, b.AIRecType, b.BignumMultiPic, b.PartView,
+				b.SimultaneousInterpretation, b.SupportCohost, b.SupportClientRecord, b.InviteShare, b.PortalCapabilities},
+				[9]any{3, 1, true, false, true, true, false, true, "1,3,5"})
+			eq(t, "basic", [3]any{b.CallInRestriction, b.Webinar, b.SupportWaitingRoom}, [3]any{2, true, true})
+			st2 := s.Status
+			eq(t, "viewer fields", [5]any{st2.WaitingRoom, st2.CallInRestriction, st2.AudienceCount, st2.Paused, st2.Subtitles},
+				[5]any{true, 2, 360, true, true})
+			eq(t, "audience", [6]any{st2.AudienceCountReal, st2.AudienceCountMultiple, st2.AllowAudience,
+				st2.AudienceCallInRestriction, st2.AudienceVideoLayout, st2.ShowAudienceMode},
+				[6]any{120, 3, true, 3, "speaker", 1})
+			eq(t, "recording", [4]any{st2.AIRecording, st2.ClientRecState, st2.ClientRecMode, st2.SimultaneousInterpretation},
+				[4]any{true, 0, 1, true})
+			eq(t, "hidden phone", [2]bool{s.Attendees[0].HidePhone, s.Attendees[1].HidePhone}, [2]bool{true, false})
+			eq(t, "waiting room (the removal applied)", len(s.WaitingRoom), 1)
+			eq(t, "captions", s.Captions, map[string][]meeting.Caption{liWei: {{
+				ID: "sub-000057", Text: "我们先看一下发布清单。",
+				Texts: []meeting.CaptionText{
+					{Lang: "Original", Text: "我们先看一下发布清单。"},
+					{Lang: "English", Text: "Let's look at the release checklist first."},
+				},
+				At:    time.UnixMilli(1614913828780),
+				Begin: 1528680 * time.Millisecond, End: 1531920 * time.Millisecond,
+			}}})
+			eq(t, "groups", s.InterpreterGroups, []meeting.InterpreterGroup{
+				{ID: "1", Name: "ZH-EN", FirstLanguage: "zh", SecondLanguage: "en", Type: "MANUAL",
+					Interpreters: []meeting.Interpreter{{ID: "int-0001", Name: "Chen Jie", UserID: "5b2e8c1d7f3a4e6b9c0d2f4a6b8c0e1f",
+						LoginAccount: "chen.jie", CallNumber: "+99111283746503456", Type: "MANUAL"}}},
+				{ID: "2", Name: "ZH-JA", FirstLanguage: "zh", SecondLanguage: "ja", Type: "AI",
+					Interpreters: []meeting.Interpreter{{ID: "int-0002", Name: "AI interpreter", Type: "AI", DigitalName: "Xiao Hua"}}},
+			})
+		},
+	},
+	{
+		name:   "a caption",
+		frames: []string{"ParticipantsNotify.full.json", "RealTimeSubtitleNotify.json"},
+		check: func(t *testing.T, s *meeting.Snapshot, st meeting.Stats) {
+			eq(t, "stats", st, meeting.Stats{Applied: 2})
+			c := s.Captions[liWei]
+			if len(c) != 1 {
+				t.Fatalf("captions %+v", s.Captions)
+			}
+			eq(t, "caption", [5]any{c[0].Name, c[0].Text, c[0].ID, c[0].Begin, c[0].End},
+				[5]any{"Li Wei", "Let's move on to the release checklist.", "sub-000018", 3064445 * time.Millisecond, 3067545 * time.Millisecond})
+			eq(t, "version", s.Versions[events.ActionRealTimeSubtitle], meeting.TypeVersion{Mode: events.ModeDelta, Version: 18})
 		},
 	},
 }

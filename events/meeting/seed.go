@@ -1,5 +1,7 @@
 package meeting
 
+import "slices"
+
 // NewFromSnapshot returns a State that starts from snap, a picture another
 // State published earlier (typically decoded from JSON by a process taking
 // over a meeting from one that died or handed it over). It is the picture
@@ -57,6 +59,8 @@ func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
 		nt.set(pid, n)
 	}
 	v.net = nt.done()
+	v.captions = seedCaptions(s.gen, snap.Captions, s.cfg.Captions)
+	v.groups = slices.Clone(snap.InterpreterGroups)
 
 	for k := range nKinds {
 		tv, ok := snap.Versions[kinds[k].action]
@@ -71,4 +75,16 @@ func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
 	s.started = true
 	s.cur.Store(v)
 	return s
+}
+
+// seedCaptions takes a snapshot's caption log, bounded as a State keeps
+// it: the last limit sentences of at most MaxCaptionSpeakers participants.
+func seedCaptions(gen uint64, in map[string][]Caption, limit int) pmap[[]Caption] {
+	tx := pmap[[]Caption]{}.edit(gen)
+	for pid, list := range in {
+		if n := len(list); n > 0 && tx.n < MaxCaptionSpeakers {
+			tx.set(pid, slices.Clone(list[max(0, n-limit):]))
+		}
+	}
+	return tx.done()
 }

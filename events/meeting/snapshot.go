@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/confwatch/confwatch/events"
@@ -38,6 +39,14 @@ type Snapshot struct {
 	InviteResults []InviteResult `json:"inviteResults"`
 	// NetConditions is the media quality per participant ID (MCU meetings).
 	NetConditions map[string]NetCondition `json:"netConditions"`
+	// Captions holds, per participant ID, the latest final live-caption
+	// sentences, oldest first: at most Config.Captions per participant,
+	// for at most MaxCaptionSpeakers participants. Sentences without a
+	// participant ID are under "".
+	Captions map[string][]Caption `json:"captions"`
+	// InterpreterGroups are the simultaneous-interpretation groups, in the
+	// order the server sent them (InterpreterGroupNotify).
+	InterpreterGroups []InterpreterGroup `json:"interpreterGroups"`
 	// Versions is the mode and version of the last push applied, per
 	// action.
 	Versions map[string]TypeVersion `json:"versions"`
@@ -94,6 +103,21 @@ type Basic struct {
 	Webinar            bool `json:"webinar,omitempty"`
 	// Subtitles reports whether live captions are supported.
 	Subtitles bool `json:"subtitles,omitempty"`
+
+	// The fields below come from fields only the vendor's sample shows
+	// (protocol §5.3); their meanings are read from the names.
+
+	// AudienceCallInRestriction is CallInRestriction for a webinar's
+	// audience.
+	AudienceCallInRestriction  int    `json:"audienceCallInRestriction,omitempty"`
+	AIRecType                  int    `json:"aiRecType,omitempty"`
+	BignumMultiPic             bool   `json:"bignumMultiPicSwitch,omitempty"`
+	PartView                   bool   `json:"partViewSwitch,omitempty"`
+	SimultaneousInterpretation bool   `json:"simultaneousInterpretation,omitempty"`
+	SupportCohost              bool   `json:"supportCohost,omitempty"`
+	SupportClientRecord        bool   `json:"supportClientRecord,omitempty"`
+	InviteShare                bool   `json:"inviteShareSwitch,omitempty"`
+	PortalCapabilities         string `json:"confPortalCapabilities,omitempty"`
 }
 
 // Status is the meeting status of ConfDynamicInfoNotify, with the vendor's
@@ -119,6 +143,34 @@ type Status struct {
 	MaxPartViewNum int  `json:"maxPartViewNum"`
 	// EndTime is the planned end.
 	EndTime time.Time `json:"endTime,omitzero"`
+
+	// The fields below come from fields only the vendor's sample shows
+	// (protocol §5.4); their meanings are read from the names.
+
+	// CallInRestriction is who may dial in now: 0 anyone, 2 enterprise
+	// users, 3 invited only (as Basic.CallInRestriction).
+	CallInRestriction int `json:"callInRestriction"`
+	// WaitingRoom reports that the waiting room is on (waitingRoomState).
+	WaitingRoom bool `json:"waitingRoom"`
+	// Paused reports that the meeting is paused (pause).
+	Paused bool `json:"paused"`
+	// AudienceCount is a webinar's audience as the meeting shows it
+	// (audienceTotalCount); AudienceCountReal is the real number and
+	// AudienceCountMultiple the multiplier the host may apply to the
+	// shown figure.
+	AudienceCount              int    `json:"audienceCount"`
+	AudienceCountReal          int    `json:"audienceCountReal,omitempty"`
+	AudienceCountMultiple      int    `json:"audienceCountMultiple,omitempty"`
+	AllowAudience              bool   `json:"allowAudience,omitempty"`
+	AudienceCallInRestriction  int    `json:"audienceCallInRestriction,omitempty"`
+	AudienceVideoLayout        string `json:"audienceVideoLayout,omitempty"`
+	ShowAudienceMode           int    `json:"showAudienceMode,omitempty"`
+	SimultaneousInterpretation bool   `json:"simultaneousInterpretation,omitempty"`
+	// AIRecording reports aiRecState non-zero.
+	AIRecording        bool `json:"aiRecording,omitempty"`
+	ClientRecState     int  `json:"clientRecState,omitempty"`
+	ClientRecMode      int  `json:"clientRecMode,omitempty"`
+	EnableShareSetting int  `json:"enableShareSetting,omitempty"`
 }
 
 // Ended reports whether the meeting has ended.
@@ -169,6 +221,9 @@ type Attendee struct {
 	DeptName   string `json:"deptName,omitempty"`
 	MuteOnJoin bool   `json:"muteOnJoin"`
 	AutoInvite bool   `json:"autoInvite"`
+	// HidePhone is the sample-only hidePhone (protocol §5.6): Phone is
+	// not to be shown [inference from the name].
+	HidePhone bool `json:"hidePhone,omitempty"`
 }
 
 // WaitingMember is one waiting-room member.
@@ -208,6 +263,93 @@ type NetCondition struct {
 	LostPacketRate         string `json:"lostPacketRate,omitempty"`
 	AudioOutLossPacketRate string `json:"audioOutLossPacketRate,omitempty"`
 	Bandwidth              int64  `json:"bandwidth,omitempty"`
+
+	VideoInLossPacketRate        string `json:"videoInLossPacketRate,omitempty"`
+	VideoOutLossPacketRate       string `json:"videoOutLossPacketRate,omitempty"`
+	AssistVideoInLossPacketRate  string `json:"assistVideoInLossPacketRate,omitempty"`
+	AssistVideoOutLossPacketRate string `json:"assistVideoOutLossPacketRate,omitempty"`
+	VideoFluxIn                  string `json:"videoFluxIn,omitempty"`
+	VideoFluxOut                 string `json:"videoFluxOut,omitempty"`
+	AssistVideoFluxIn            string `json:"assistVideoFluxIn,omitempty"`
+	AssistVideoFluxOut           string `json:"assistVideoFluxOut,omitempty"`
+}
+
+// Caption is one final live-caption sentence (RealTimeSubtitleNotify with
+// isFinal true).
+type Caption struct {
+	// ID is the vendor's id of the sentence (that of its first text).
+	ID string `json:"id,omitempty"`
+	// Name is the speaker's name in the roster when the sentence arrived;
+	// empty when the roster did not know the participant.
+	Name string `json:"name,omitempty"`
+	// Text is the sentence in its original language (the text whose
+	// language is "Original", else the first one sent).
+	Text string `json:"text"`
+	// Texts is the sentence in every language sent, in the order sent.
+	Texts []CaptionText `json:"texts"`
+	// At is when the server produced the sentence (its timestamp, else
+	// the push's createTime).
+	At time.Time `json:"at,omitzero"`
+	// Begin and End are the sentence's offsets in the caption stream
+	// (protocol §5.10). JSON carries them in ms, as beginMs and endMs.
+	Begin time.Duration `json:"-"`
+	End   time.Duration `json:"-"`
+}
+
+// captionJSON is Caption's JSON form, with the offsets in ms.
+type captionJSON struct {
+	captionFields
+	BeginMs int64 `json:"beginMs"`
+	EndMs   int64 `json:"endMs"`
+}
+
+type captionFields Caption // without the methods
+
+// MarshalJSON encodes c with its offsets in ms.
+func (c Caption) MarshalJSON() ([]byte, error) {
+	return json.Marshal(captionJSON{captionFields(c), c.Begin.Milliseconds(), c.End.Milliseconds()})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (c *Caption) UnmarshalJSON(b []byte) error {
+	var j captionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*c = Caption(j.captionFields)
+	c.Begin, c.End = time.Duration(j.BeginMs)*time.Millisecond, time.Duration(j.EndMs)*time.Millisecond
+	return nil
+}
+
+// CaptionText is a caption sentence in one language.
+type CaptionText struct {
+	// Lang is "Original", "Mandarin" or "English".
+	Lang string `json:"lang"`
+	Text string `json:"text"`
+}
+
+// InterpreterGroup is one simultaneous-interpretation group.
+type InterpreterGroup struct {
+	ID             string `json:"id"`
+	Name           string `json:"name,omitempty"`
+	FirstLanguage  string `json:"firstLanguage,omitempty"`
+	SecondLanguage string `json:"secondLanguage,omitempty"`
+	// Type is MANUAL or AI.
+	Type         string        `json:"type,omitempty"`
+	Interpreters []Interpreter `json:"interpreters"`
+}
+
+// Interpreter is one interpreter of a group.
+type Interpreter struct {
+	ID           string `json:"id,omitempty"`
+	Name         string `json:"name"`
+	UserID       string `json:"userId,omitempty"`
+	LoginAccount string `json:"loginAccount,omitempty"`
+	CallNumber   string `json:"callNumber,omitempty"`
+	// Type is MANUAL or AI.
+	Type string `json:"type,omitempty"`
+	// DigitalName is an AI interpreter's digital presenter.
+	DigitalName string `json:"digitalName,omitempty"`
 }
 
 // TypeVersion is the envelope mode and version of the last push applied

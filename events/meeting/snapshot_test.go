@@ -34,10 +34,12 @@ func busyMeeting(sc *script, rounds int) []events.Event {
 			sc.delta(parts(set("B", "NAME", "Bob "+pid), set("C", "MUTE", strconv.Itoa(i%2))), v+1),
 			sc.full(speakers(pid, 10+i, "A", 5)),
 			sc.full(dyn(events.StateCreated, i%2, 0)),
-			sc.delta(&events.WaitingListNotify{Members: []events.Participant{{PID: "W" + pid, Info: events.PInfo{"NAME": pid}}}}, int64(1+i)),
+			sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{{Participant: events.Participant{PID: "W" + pid, Info: events.PInfo{"NAME": pid}}}}}, int64(1+i)),
 			sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{{ParticipantID: "A", NetInfo: "n" + pid}}}, int64(1+i)),
 			sc.delta(&events.AttendeesNotify{Attendees: []events.Attendee{{UserUUID: "u1", Name: "Ann " + pid}}}, int64(1+i)),
 			sc.full(&events.InviteResultNotify{Results: []events.InviteResult{{CallNumber: pid, Code: "0"}}}),
+			sc.delta(caption("A", "c"+pid, "said "+pid), int64(1+i)),
+			sc.full(groups(events.InterpreterGroup{GroupID: "g" + pid, GroupName: pid})),
 		)
 		if i%5 == 4 {
 			evs = append(evs, sc.delta(parts(leave(pid)), v+1))

@@ -52,8 +52,8 @@ type Stats struct {
 	// ResyncsSuppressed counts Resync calls that were refused (the
 	// session's rate limit).
 	ResyncsSuppressed uint64 `json:"resyncsSuppressed"`
-	// Ignored pushes are of a type the state does not model (captions,
-	// interpretation groups, unknown actions) or of another meeting.
+	// Ignored pushes are of a type the state does not model (unknown
+	// actions) or of another meeting.
 	Ignored uint64 `json:"ignored"`
 }
 
@@ -224,7 +224,7 @@ func (s *State) admit(p *events.Push, old *view) (k kind, v verdict, lastDelta i
 func (s *State) publish(k kind, p *events.Push, old *view) []Change {
 	full := kinds[k].fullState || !isDelta(p.Mode)
 	s.gen++
-	a := applier{gen: s.gen, nv: old.clone(), inviteCap: s.cfg.InviteResults}
+	a := applier{gen: s.gen, nv: old.clone(), inviteCap: s.cfg.InviteResults, captionCap: s.cfg.Captions}
 	a.d.at = s.or(p.CreateTime)
 	// Changes are reported only against a picture known to be complete:
 	// the previous one while live, the pre-outage one for a type's first

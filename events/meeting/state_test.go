@@ -150,9 +150,9 @@ func TestIgnored(t *testing.T) {
 	apply(st,
 		sc.full(parts(join("A", "Ann", 1))),
 		other,
-		sc.push(&events.RealTimeSubtitleNotify{}, events.ModeDelta, 1),
 		sc.push(nil, events.ModeFull, 0),
 		sc.push((*events.ParticipantsNotify)(nil), events.ModeFull, 0),
+		sc.push((*events.RealTimeSubtitleNotify)(nil), events.ModeDelta, 1),
 	)
 	eq(t, "stats", st.Stats(), meeting.Stats{Applied: 1, Ignored: 4})
 	eq(t, "roster", roster(st.Snapshot()), []string{"A=Ann/ordinary/"})
@@ -161,8 +161,8 @@ func TestIgnored(t *testing.T) {
 func TestEntryTypes(t *testing.T) {
 	sc := newScript()
 	st := meeting.New(meeting.Config{InviteResults: 3})
-	waiting := func(mode int, pid string, kv ...string) events.Participant {
-		return events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}
+	waiting := func(mode int, pid string, kv ...string) events.WaitingMember {
+		return events.WaitingMember{Participant: events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}}
 	}
 	net := func(mode int, pid, info string) events.NetCondition {
 		return events.NetCondition{ParticipantID: pid, Mode: mode, NetInfo: info}
@@ -178,8 +178,8 @@ func TestEntryTypes(t *testing.T) {
 		return n
 	}
 	apply(st,
-		sc.full(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
-		sc.delta(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
+		sc.full(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
+		sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
 		sc.full(&events.NetConditionNotify{Conditions: []events.NetCondition{net(0, "A", "good"), net(0, "B", "bad")}}),
 		sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{net(1, "A", ""), net(0, "B", "good")}}, 1),
 		sc.full(&events.AttendeesNotify{Attendees: []events.Attendee{att(0, "u1", "Zed"), att(0, "u2", "Amy")}}),
@@ -205,10 +205,16 @@ func TestEntryTypes(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	bad := meeting.Config{InviteResults: -1}
+	bad := meeting.Config{InviteResults: -1, Captions: meeting.MaxCaptions + 1}
 	err := bad.Validate()
-	if err == nil || !strings.Contains(err.Error(), "InviteResults") {
+	if err == nil || !strings.Contains(err.Error(), "InviteResults") || !strings.Contains(err.Error(), "Captions") {
 		t.Errorf("Validate = %v, want both problems", err)
+	}
+	if err := (meeting.Config{Captions: -1}).Validate(); err == nil {
+		t.Error("negative Captions accepted")
+	}
+	if err := (meeting.Config{Captions: meeting.MaxCaptions}).Validate(); err != nil {
+		t.Errorf("Captions = MaxCaptions: %v", err)
 	}
 	if err := (meeting.Config{}).Validate(); err != nil {
 		t.Errorf("zero Config: %v", err)
@@ -242,6 +248,12 @@ func TestChangeString(t *testing.T) {
 		{meeting.Change{Kind: meeting.MeetingUnlocked}, "meeting unlocked"},
 		{meeting.Change{Kind: meeting.RecordingStarted}, "recording started"},
 		{meeting.Change{Kind: meeting.RecordingStopped}, "recording stopped"},
+		{meeting.Change{Kind: meeting.CaptionsStarted}, "live captions started"},
+		{meeting.Change{Kind: meeting.CaptionsStopped}, "live captions stopped"},
+		{meeting.Change{Kind: meeting.MeetingPaused}, "meeting paused"},
+		{meeting.Change{Kind: meeting.MeetingResumed}, "meeting resumed"},
+		{meeting.Change{Kind: meeting.WaitingRoomEnabled}, "waiting room on"},
+		{meeting.Change{Kind: meeting.WaitingRoomDisabled}, "waiting room off"},
 		{meeting.Change{Kind: meeting.MeetingEnded, Inferred: true}, "meeting ended (while disconnected)"},
 		{meeting.Change{Kind: "Unheard", PID: "A"}, "Unheard A"},
 	}

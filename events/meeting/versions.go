@@ -16,6 +16,8 @@ const (
 	kNet
 	kInvites
 	kWaiting
+	kCaptions
+	kInterpreters
 	nKinds
 )
 
@@ -29,8 +31,9 @@ type kindInfo struct {
 	// gapResync: the state is built by merging deltas, so a lost delta
 	// leaves it wrong until a fresh full snapshot.
 	gapResync bool
-	// appendOnly: pushes add records to a log (invite results); there is
-	// nothing to snapshot or diff.
+	// appendOnly: pushes add records to a log (invite results, caption
+	// sentences); there is nothing to snapshot or diff, and a lost push
+	// is not worth a resync.
 	appendOnly bool
 }
 
@@ -43,6 +46,10 @@ var kinds = [nKinds]kindInfo{
 	kNet:          {action: events.ActionNetCondition, gapResync: true},
 	kInvites:      {action: events.ActionInviteResult, appendOnly: true},
 	kWaiting:      {action: events.ActionWaitingList, gapResync: true},
+	kCaptions:     {action: events.ActionRealTimeSubtitle, appendOnly: true},
+	// No page says whether a group push is ever a delta; each is read as
+	// the whole list, as the constructed example (§5.12) shows it.
+	kInterpreters: {action: events.ActionInterpreterGroup, fullState: true},
 }
 
 // kindOf maps a payload to the type it belongs to. It goes by the payload's
@@ -66,6 +73,10 @@ func kindOf(payload events.Payload) (kind, bool) {
 		return kInvites, p != nil
 	case *events.WaitingListNotify:
 		return kWaiting, p != nil
+	case *events.RealTimeSubtitleNotify:
+		return kCaptions, p != nil
+	case *events.InterpreterGroupNotify:
+		return kInterpreters, p != nil
 	}
 	return 0, false
 }

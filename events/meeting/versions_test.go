@@ -115,7 +115,7 @@ func TestVersions(t *testing.T) {
 				return []events.Event{
 					sc.full(parts(join("A", "Ann", 1))),
 					sc.delta(parts(set("A", "HAND", "1")), 5),
-					sc.delta(&events.WaitingListNotify{Members: []events.Participant{{PID: "W", Info: events.PInfo{"NAME": "Wu"}}}}, 2),
+					sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{{Participant: events.Participant{PID: "W", Info: events.PInfo{"NAME": "Wu"}}}}}, 2),
 					sc.delta(parts(set("A", "MUTE", "1")), 6),
 				}
 			},

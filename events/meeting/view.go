@@ -23,6 +23,8 @@ type view struct {
 	waiting    pmap[*WaitingMember]
 	net        pmap[NetCondition]
 	invites    []InviteResult
+	captions   pmap[[]Caption]
+	groups     []InterpreterGroup
 	versions   [nKinds]TypeVersion
 	hasVersion [nKinds]bool
 	resyncing  [nKinds]bool
@@ -38,6 +40,7 @@ type view struct {
 	attendeeOut *memo[[]Attendee]
 	waitingOut  *memo[[]WaitingMember]
 	netOut      *memo[map[string]NetCondition]
+	captionOut  *memo[map[string][]Caption]
 }
 
 type lazySnapshot struct {
@@ -62,6 +65,7 @@ func newView() *view {
 		attendeeOut: &memo[[]Attendee]{},
 		waitingOut:  &memo[[]WaitingMember]{},
 		netOut:      &memo[map[string]NetCondition]{},
+		captionOut:  &memo[map[string][]Caption]{},
 	}
 }
 
@@ -80,27 +84,32 @@ func (v *view) snapshot() *Snapshot {
 
 func (v *view) build() *Snapshot {
 	s := &Snapshot{
-		ConferenceID:  v.confID,
-		Title:         v.title,
-		Basic:         v.basic,
-		Status:        v.status,
-		Participants:  v.rosterOut.get(v.roster.list),
-		Speakers:      v.speakers,
-		Attendees:     v.attendeeOut.get(v.attendeeList),
-		WaitingRoom:   v.waitingOut.get(v.waitingList),
-		InviteResults: v.invites,
-		NetConditions: v.netOut.get(v.netMap),
-		Versions:      make(map[string]TypeVersion),
-		Connected:     v.connected,
-		BlindSince:    v.blindSince,
-		UpdatedAt:     v.updatedAt,
-		roster:        v.roster,
+		ConferenceID:      v.confID,
+		Title:             v.title,
+		Basic:             v.basic,
+		Status:            v.status,
+		Participants:      v.rosterOut.get(v.roster.list),
+		Speakers:          v.speakers,
+		Attendees:         v.attendeeOut.get(v.attendeeList),
+		WaitingRoom:       v.waitingOut.get(v.waitingList),
+		InviteResults:     v.invites,
+		NetConditions:     v.netOut.get(v.netMap),
+		Captions:          v.captionOut.get(v.captionMap),
+		InterpreterGroups: v.groups,
+		Versions:          make(map[string]TypeVersion),
+		Connected:         v.connected,
+		BlindSince:        v.blindSince,
+		UpdatedAt:         v.updatedAt,
+		roster:            v.roster,
 	}
 	if s.Speakers == nil {
 		s.Speakers = []Speaker{}
 	}
 	if s.InviteResults == nil {
 		s.InviteResults = []InviteResult{}
+	}
+	if s.InterpreterGroups == nil {
+		s.InterpreterGroups = []InterpreterGroup{}
 	}
 	for k := range nKinds {
 		if v.hasVersion[k] {

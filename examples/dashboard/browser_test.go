@@ -30,8 +30,13 @@ type pageState struct {
 	LockedText  string    `json:"lockedText"`
 	Recording   bool      `json:"recording"`
 	Count       string    `json:"count"`
+	Waiting     string    `json:"waiting"`
+	CallIn      string    `json:"callIn"`
+	Audience    string    `json:"audience"`
+	Paused      string    `json:"paused"`
 	Images      int       `json:"images"`
 	Rows        []pageRow `json:"rows"`
+	Captions    []string  `json:"captions"` // "name: text", as shown
 }
 
 type pageRow struct {
@@ -51,7 +56,11 @@ const readPage = `(() => {
     locked: q("#st-locked").dataset.on === "true", lockedText: q("#st-locked").textContent,
     recording: q("#st-recording").dataset.on === "true",
     count: q("#st-count").textContent,
+    waiting: q("#st-waiting").textContent, callIn: q("#st-callin").textContent,
+    audience: q("#st-audience").textContent, paused: q("#st-paused").textContent,
     images: document.querySelectorAll("img").length,
+    captions: q("#captions").hidden ? [] : [...document.querySelectorAll("#caption-list li")].map((li) =>
+      li.querySelector(".who").textContent + ": " + li.querySelector(".said").textContent),
     rows: [...document.querySelectorAll("#roster tbody tr")].map((tr) => ({
       pid: tr.dataset.pid, name: tr.querySelector(".name").textContent,
       hand: tr.dataset.handRaised === "true", handText: tr.children[2].textContent.trim(),
@@ -209,7 +218,8 @@ func TestDashboardInChromium(t *testing.T) {
 	st := b.waitFor("initial roster", start, func(p pageState) bool {
 		return p.BannerState == "live" && slices.Equal(p.names(), []string{"Li Wei", "Meeting Room 3F"})
 	})
-	if st.Title != "Platform team weekly sync" || st.Count != "2" || st.Locked {
+	if st.Title != "Platform team weekly sync" || st.Count != "2" || st.Locked ||
+		st.Waiting != "Off" || st.CallIn != "Anyone" || st.Audience != "0" || st.Paused != "No" || len(st.Captions) != 0 {
 		t.Errorf("initial page: %+v", st)
 	}
 
@@ -231,8 +241,16 @@ func TestDashboardInChromium(t *testing.T) {
 		func(p pageState) bool { return p.Locked && strings.Contains(p.LockedText, "Locked") })
 	step("active speaker (Li Wei)", func() error { return r.fake.Meeting().Speakers("pid-li-wei") },
 		func(p pageState) bool { row, _ := p.row("pid-li-wei"); return row.Speaking })
+	const said = "Li Wei: Let's move on to the release checklist."
+	step("caption (Li Wei)", func() error {
+		return r.fake.Meeting().Caption("pid-li-wei", "Let's move on to the release checklist.")
+	}, func(p pageState) bool { return slices.Equal(p.Captions, []string{said}) })
+	step("waiting room on, invited only", func() error {
+		must(t, r.fake.Meeting().WaitingRoom(true))
+		return r.fake.Meeting().SetCallInRestriction(3)
+	}, func(p pageState) bool { return p.Waiting == "On" && p.CallIn == "Invited only" })
 
-	// A name is text, never markup.
+	// A name is text, never markup, and so is a caption.
 	const evil = `<img src=x onerror="document.title='pwned'">`
 	st = step("join with markup in the name", func() error {
 		_, err := r.fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-evil", Name: evil})
@@ -240,6 +258,11 @@ func TestDashboardInChromium(t *testing.T) {
 	}, func(p pageState) bool { _, ok := p.row("pid-evil"); return ok })
 	if row, _ := st.row("pid-evil"); row.Name != evil || st.Images != 0 {
 		t.Errorf("the name %q rendered as %q with %d <img> elements: want the literal text and none", evil, row.Name, st.Images)
+	}
+	st = step("caption with markup", func() error { return r.fake.Meeting().Caption("pid-evil", evil) },
+		func(p pageState) bool { return len(p.Captions) == 2 })
+	if want := []string{said, evil + ": " + evil}; !slices.Equal(st.Captions, want) || st.Images != 0 {
+		t.Errorf("captions %q with %d <img> elements, want %q and none", st.Captions, st.Images, want)
 	}
 
 	// The socket drops; two refused ws tokens keep the session blind for a
@@ -257,9 +280,13 @@ func TestDashboardInChromium(t *testing.T) {
 	must(t, r.fake.Meeting().RaiseHand("pid-chen-jie", true))
 	must(t, r.fake.Meeting().Share("pid-zhang-min", true))
 	must(t, r.fake.Meeting().Record(true))
+	_, err = r.fake.Meeting().JoinOne(fakemeeting.Person{PID: "pid-viewer", Name: "Viewer", Role: fakemeeting.RoleAudience})
+	must(t, err)
+	must(t, r.fake.Meeting().Pause(true))
 	st = b.waitFor("resynced banner and roster", start, func(p pageState) bool {
 		return p.BannerState == "resynced" && strings.Contains(p.Banner, "resynced after") && p.Recording &&
-			slices.Equal(p.names(), []string{"Chen Jie", "Li Wei", "Zhang Min"})
+			slices.Equal(p.names(), []string{"Chen Jie", "Li Wei", "Viewer", "Zhang Min"}) &&
+			p.Paused == "Paused" && p.Audience == "1"
 	})
 	// The recovered roster is the fake's own, participant by participant.
 	view := r.fake.Meeting().View()
@@ -272,8 +299,13 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Errorf("participant %s: page %+v, meeting NAME=%q HAND=%q MUTE=%q", pid, row, info["NAME"], info["HAND"], info["MUTE"])
 		}
 	}
-	if !st.Locked {
-		t.Error("the lock was lost in the resync")
+	if !st.Locked || st.Waiting != "On" || st.CallIn != "Invited only" {
+		t.Errorf("the lock, waiting room or call-in restriction was lost in the resync: %+v", st)
+	}
+	// The server repeats the last caption after the new Subscribe: it is
+	// not shown twice.
+	if want := []string{said, evil + ": " + evil}; !slices.Equal(st.Captions, want) {
+		t.Errorf("captions after the resync %q, want %q", st.Captions, want)
 	}
 
 	b.screenshot("dashboard-chromium.png")

@@ -6,6 +6,7 @@
 //
 //	go run ./examples/dashboard                  # the built-in demo meeting, http://127.0.0.1:8080
 //	CONFWATCH_HOST_PASSWORD=... go run ./examples/dashboard -conference 986112045
+//	go run ./examples/dashboard -metrics-addr 127.0.0.1:9464   # with /metrics, /healthz, /readyz
 //
 // The page has no authentication: keep -addr on loopback, or put the
 // dashboard behind a proxy that authenticates.
@@ -29,6 +30,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/observability/endpoint"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
@@ -42,6 +44,9 @@ type config struct {
 	API        string  // meeting API base URL; "" means token.DefaultBaseURL
 	Speed      float64 // demo only; 0 means 1
 	Logger     *slog.Logger
+	// MetricsAddr, when set, serves /metrics, /healthz and /readyz there
+	// (apart from the page, which has no authentication either).
+	MetricsAddr string
 
 	// listening, when set, is told the address once the server listens
 	// (tests listen on port 0).
@@ -66,6 +71,7 @@ func main() {
 	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
 	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
 	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
+	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port`, e.g. 127.0.0.1:9464 (default off)")
 	flag.Parse()
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,6 +102,18 @@ func run(ctx context.Context, cfg config) error {
 		}
 		defer fake.Close() // deferred first, so it runs after wg.Wait below
 		t = target{Conference: fake.ConferenceID(), Password: secret.New(fake.HostPassword()), API: fake.URL()}
+	}
+	if cfg.MetricsAddr != "" {
+		ms, err := endpoint.Start(endpoint.Config{Addr: cfg.MetricsAddr, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			ms.Close(cctx)
+		}()
+		t.Observer = ms.Metrics().Observer(t.Conference)
 	}
 	ln, err := net.Listen("tcp", cmp.Or(cfg.Addr, "127.0.0.1:8080"))
 	if err != nil {

@@ -110,6 +110,8 @@ type target struct {
 	API        string
 	// Backoff shapes reconnects; zero fields take the connector's defaults.
 	Backoff connector.Backoff
+	// Observer, when set, is the session's (metrics).
+	Observer *connector.Observer
 }
 
 // watch runs one session on t, feeding f, until the meeting ends, ctx is
@@ -123,7 +125,7 @@ func watch(ctx context.Context, t target, f *feed, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sess, err := connector.New(connector.Config{ConferenceID: t.Conference, Tokens: tokens, Backoff: t.Backoff, Logger: log,
+	sess, err := connector.New(connector.Config{ConferenceID: t.Conference, Tokens: tokens, Backoff: t.Backoff, Logger: log, Observer: t.Observer,
 		// Plain text only when the API itself was given as http://.
 		AllowPlainText: strings.HasPrefix(t.API, "http://")})
 	if err != nil {

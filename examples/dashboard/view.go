@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/confwatch/confwatch/events/meeting"
@@ -19,6 +21,9 @@ type message struct {
 	Participants []participant  `json:"participants"`
 	Speakers     []speaker      `json:"speakers"`
 	WaitingRoom  []waiting      `json:"waitingRoom"`
+	// Captions are the latest final live-caption sentences of everyone,
+	// oldest first, at most maxCaptions.
+	Captions []caption `json:"captions"`
 	// Resyncing lists the push types still waiting for their fresh
 	// snapshot after a reconnect: until it is empty, part of the picture
 	// is from before the outage.
@@ -44,6 +49,16 @@ type speaker struct {
 	PID  string `json:"pid"`
 	Name string `json:"name"`
 }
+
+// caption is one caption sentence as the page shows it: who, what, when.
+type caption struct {
+	Name string    `json:"name"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at,omitzero"`
+}
+
+// maxCaptions is how many sentences the page shows.
+const maxCaptions = 8
 
 type waiting struct {
 	PID      string `json:"pid"`
@@ -78,6 +93,7 @@ func newMessage(seq uint64, s *meeting.Snapshot, c connection) message {
 	m := message{
 		Seq: seq, Connection: c,
 		Participants: []participant{}, Speakers: []speaker{}, WaitingRoom: []waiting{}, Resyncing: []string{},
+		Captions: []caption{},
 	}
 	if s == nil {
 		return m
@@ -100,5 +116,25 @@ func newMessage(seq uint64, s *meeting.Snapshot, c connection) message {
 	for _, w := range s.WaitingRoom {
 		m.WaitingRoom = append(m.WaitingRoom, waiting{PID: w.PID, Name: w.Name, Admitted: w.Admitted})
 	}
+	m.Captions = latestCaptions(s)
 	return m
+}
+
+// latestCaptions merges every participant's last sentences into the page's
+// few, oldest first (ties by name, then text, for a stable order).
+func latestCaptions(s *meeting.Snapshot) []caption {
+	out := []caption{}
+	for pid, list := range s.Captions {
+		for _, c := range list {
+			name := c.Name
+			if p, ok := s.Participant(pid); ok && p.Name != "" {
+				name = p.Name
+			}
+			out = append(out, caption{Name: cmp.Or(name, pid), Text: c.Text, At: c.At})
+		}
+	}
+	slices.SortFunc(out, func(a, b caption) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Text, b.Text))
+	})
+	return out[max(0, len(out)-maxCaptions):]
 }

@@ -9,6 +9,7 @@
 //	go run ./examples/handraise-bot -speed 10          # the built-in demo meeting
 //	go run ./examples/handraise-bot -speed 10 -lower-after 300ms -admit '^Guest'
 //	CONFWATCH_HOST_PASSWORD=... go run ./examples/handraise-bot -conference 986112045 -webhook https://hooks.example.com/T/B/x
+//	go run ./examples/handraise-bot -metrics-addr 127.0.0.1:9464   # with /metrics, /healthz, /readyz
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/internal/demo"
+	"github.com/confwatch/confwatch/observability/endpoint"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
 )
@@ -49,6 +51,8 @@ type config struct {
 	Admit string
 	// Clock times LowerAfter. Nil means the wall clock.
 	Clock clock.Clock
+	// MetricsAddr, when set, serves /metrics, /healthz and /readyz there.
+	MetricsAddr string
 }
 
 func main() {
@@ -59,6 +63,7 @@ func main() {
 	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
 	flag.DurationVar(&cfg.LowerAfter, "lower-after", 0, "lower a hand that stayed up this long, e.g. 2m (default: never)")
 	flag.StringVar(&cfg.Admit, "admit", "", "admit waiting-room members whose name matches this regular `PATTERN` (default: nobody)")
+	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port`, e.g. 127.0.0.1:9464 (default off)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -110,7 +115,23 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 		return err
 	}
 	out = &lockedWriter{w: out} // the actor prints too
-	sess, err := connector.New(connector.Config{ConferenceID: cfg.Conference, Tokens: tokens, Logger: log, AllowPlainText: strings.HasPrefix(cfg.API, "http://")})
+	// The metrics endpoint comes up before the session, so that /readyz
+	// says 503 until it subscribes.
+	var observer *connector.Observer // nil: no metrics, at no cost
+	if cfg.MetricsAddr != "" {
+		ms, err := endpoint.Start(endpoint.Config{Addr: cfg.MetricsAddr, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			ms.Close(cctx)
+		}()
+		observer = ms.Metrics().Observer(cfg.Conference)
+	}
+	sess, err := connector.New(connector.Config{ConferenceID: cfg.Conference, Tokens: tokens, Logger: log, Observer: observer,
+		AllowPlainText: strings.HasPrefix(cfg.API, "http://")})
 	if err != nil {
 		return err
 	}

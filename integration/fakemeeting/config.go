@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/confwatch/confwatch/clock"
@@ -86,6 +87,12 @@ type Config struct {
 	// Default RejectStatus.
 	RejectMode RejectMode
 
+	// WSTokenMethods are the HTTP methods the wsToken endpoint accepts;
+	// any other is answered 405. Nil means GET and PUT: the vendor's page
+	// documents GET but its raw-request sample shows PUT (protocol §2.2).
+	// Each entry must be GET or PUT.
+	WSTokenMethods []string
+
 	// NotStarted makes the meeting "Schedule" until Start is called; the
 	// token endpoint answers MMC.111072005 meanwhile.
 	NotStarted bool
@@ -149,6 +156,7 @@ func (c Config) Validate() error {
 	if c.RejectMode != RejectStatus && c.RejectMode != RejectClose {
 		errs = append(errs, fmt.Errorf("fakemeeting: unknown %v", c.RejectMode))
 	}
+	errs = append(errs, validMethods(c.WSTokenMethods)...)
 	if c.MaxFrameSize < 0 {
 		errs = append(errs, fmt.Errorf("fakemeeting: MaxFrameSize %d is negative", c.MaxFrameSize))
 	}
@@ -209,6 +217,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.WSTokenMethods == nil {
+		c.WSTokenMethods = []string{http.MethodGet, http.MethodPut}
+	}
 	return c
 }
 
@@ -264,6 +275,8 @@ type Attendee struct {
 	DeptName      string
 	OrgID         string // "" = "61037"
 	ThirdAccount  string
+	Address       string // a room terminal's address
+	HidePhone     bool   // the sample-only hidePhone
 }
 
 // InterpreterGroup is one simultaneous-interpretation group.
@@ -283,4 +296,18 @@ type Interpreter struct {
 	CallNumber      string
 	Name            string
 	InterpreterType string // MANUAL (default) or AI
+}
+
+// validMethods checks Config.WSTokenMethods: nil, or GET and PUT only.
+func validMethods(ms []string) []error {
+	var errs []error
+	if ms != nil && len(ms) == 0 {
+		errs = append(errs, errors.New("fakemeeting: WSTokenMethods is empty: no method could get a token"))
+	}
+	for _, m := range ms {
+		if m != http.MethodGet && m != http.MethodPut {
+			errs = append(errs, fmt.Errorf("fakemeeting: WSTokenMethods: %q is neither GET nor PUT", m))
+		}
+	}
+	return errs
 }

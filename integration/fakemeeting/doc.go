@@ -35,9 +35,11 @@
 //     expireTime extended, password not checked. An expired token plus a
 //     correct password is a fresh login; without a password it is 400
 //     MMC.111070004.
-//   - GET /v1/mmc/control/conferences/wsToken?conferenceID= with
+//   - GET (or PUT, as the vendor's raw-request sample shows it)
+//     /v1/mmc/control/conferences/wsToken?conferenceID= with
 //     X-Conference-Authorization returns {"webSocketToken": …}: fresh,
-//     valid WSTokenTTL, single use. Missing header: 401 MMC.111070111;
+//     valid WSTokenTTL, single use. Config.WSTokenMethods can refuse one
+//     of the two methods with 405. Missing header: 401 MMC.111070111;
 //     bad or expired: 401 MMC.111070004; ended meeting: 400 MMC.111072006.
 //   - WebSocket /cms/open/websocket/confctl/increment/conn?confID=&tmpToken=.
 //     A token is consumed by the first upgrade attempt that presents it;
@@ -113,7 +115,8 @@
 // # Scripting
 //
 // Meeting's methods (Join, Leave, Rename, RaiseHand, Mute, Share, SetRole,
-// Update, Speakers, Lock, Record, SetMode, InviteResult, WaitingRoomJoin,
+// Update, Speakers, Lock, Record, SetMode, WaitingRoom, Pause,
+// SetCallInRestriction, InviteResult, WaitingRoomJoin,
 // WaitingRoomAdmit, WaitingRoomRemove, AddAttendee, NetCondition, Caption,
 // Start, End, Flood) change the fake's own view of the meeting
 // (Meeting.View) and push the matching frames to every subscribed socket,

@@ -6,7 +6,9 @@ package fakemeeting
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Push type names (the action of every server push and the subscribeType
@@ -100,6 +102,21 @@ type wireBasicInfo struct {
 	CallInRestriction  int       `json:"callInRestriction"`
 	ConfMode           string    `json:"confMode"`
 	RealTimeSubtitle   int       `json:"realTimeSubtitle"`
+
+	// Not in the field table, but in the vendor's sample (protocol §5.3),
+	// with the sample's JSON kinds.
+	OrgID                      string `json:"orgID"`
+	AIRecType                  int    `json:"aiRecType"`
+	AudienceCallInRestriction  int    `json:"audienceCallInRestriction"`
+	Webinar                    bool   `json:"webinar"`
+	BignumMultiPicSwitch       bool   `json:"bignumMultiPicSwitch"`
+	PartViewSwitch             bool   `json:"partViewSwitch"`
+	SimultaneousInterpretation int    `json:"simultaneousInterpretation"`
+	SupportCohost              int    `json:"supportCohost"`
+	SupportClientRecord        int    `json:"supportClientRecord"`
+	InviteShareSwitch          bool   `json:"inviteShareSwitch"`
+	ConfPortalCapabilities     string `json:"confPortalCapabilities"`
+	SupportWaitingRoom         bool   `json:"supportWaitingRoom"`
 }
 
 type wirePicInfo struct {
@@ -134,12 +151,40 @@ type wireDynamicInfo struct {
 	ForbiddenChat    int          `json:"forbiddenChat"`
 	RecOccurred      int          `json:"recOccurred"`
 	RealTimeSubtitle int          `json:"realTimeSubtitle"`
+
+	// The sample-only fields (protocol §5.4), with the sample's JSON kinds.
+	AIRecState                 int      `json:"aiRecState"`
+	EnableShareSetting         int      `json:"enableShareSetting"`
+	CallInRestriction          int      `json:"callInRestriction"`
+	AudienceCallInRestriction  int      `json:"audienceCallInRestriction"`
+	AudienceTotalCount         int      `json:"audienceTotalCount"`
+	SimultaneousInterpretation int      `json:"simultaneousInterpretation"`
+	LanChannels                []string `json:"lanChannels"`
+	AllowAudience              bool     `json:"allowAudience"`
+	Pause                      bool     `json:"pause"`
+	AudienceVideoLayout        string   `json:"audienceVideoLayout"`
+	ClientRecState             int      `json:"clientRecState"`
+	ClientRecMode              int      `json:"clientRecMode"`
+	WaitingRoomState           int      `json:"waitingRoomState"`
+	ShowAudienceMode           int      `json:"showAudienceMode"`
+	AudienceCountMultiple      int      `json:"audienceCountMultiple"`
+	AudienceCountReal          int      `json:"audienceCountReal"`
 }
 
-// wireEntry is a ParticipantsNotify / WaitingListNotify entry.
+// wireEntry is a ParticipantsNotify entry.
 type wireEntry struct {
 	PID      string            `json:"pid"`
 	Mode     int               `json:"mode"`
+	PinfoMap map[string]string `json:"pinfoMap"`
+}
+
+// wireWaitingEntry is a WaitingListNotify entry: the vendor's sample adds
+// a DTO-level delType (protocol §5.11), whose meaning no page gives; the
+// fake sends 0.
+type wireWaitingEntry struct {
+	PID      string            `json:"pid"`
+	Mode     int               `json:"mode"`
+	DelType  int               `json:"delType"`
 	PinfoMap map[string]string `json:"pinfoMap"`
 }
 
@@ -156,10 +201,14 @@ type wireAttendee struct {
 	IsMute        int    `json:"isMute"`
 	IsAutoInvite  int    `json:"isAutoInvite"`
 	Type          string `json:"type"`
+	Address       string `json:"address"`
 	DeptUUID      string `json:"deptUUID,omitempty"`
 	DeptName      string `json:"deptName,omitempty"`
-	OrgID         string `json:"orgId"`
+	OrgID         string `json:"orgID"` // the sample's spelling; the table's is orgId
 	ThirdAccount  string `json:"thirdAccount,omitempty"`
+	// Sample-only (protocol §5.6).
+	HidePhone           bool `json:"hidePhone"`
+	IsNotOverlayPidName bool `json:"isNotOverlayPidName"`
 }
 
 type wireSpeaker struct {
@@ -256,13 +305,35 @@ type subscribeData struct {
 	ConfToken     string   `json:"confToken"`
 }
 
+// confControlData is ConfControl's data. isSubtitle and subtitleType are
+// integers in the field table but strings ("1", "0") in the vendor's own
+// sample frame (protocol §4.3): both are accepted.
 type confControlData struct {
 	ConferenceID string   `json:"conferenceID"`
 	ConfToken    string   `json:"confToken"`
-	IsSubtitle   *int     `json:"isSubtitle"`
-	SubtitleType int      `json:"subtitleType"`
+	IsSubtitle   *flexInt `json:"isSubtitle"`
+	SubtitleType flexInt  `json:"subtitleType"`
 	SisProperty  string   `json:"sisProperty"`
 	ID           []string `json:"id"`
+}
+
+// flexInt is an integer sent as a JSON number or as a string holding one.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(strings.TrimSpace(s))
+	}
+	var v int
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("fakemeeting: not an integer: %w", err)
+	}
+	*n = flexInt(v)
+	return nil
 }
 
 // Token endpoint response.

@@ -67,7 +67,12 @@ func (r httpResp) errorCode() string {
 
 func doGet(t testing.TB, c *http.Client, url string, hdr map[string]string) httpResp {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return doMethod(t, c, http.MethodGet, url, hdr)
+}
+
+func doMethod(t testing.TB, c *http.Client, method, url string, hdr map[string]string) httpResp {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +81,7 @@ func doGet(t testing.TB, c *http.Client, url string, hdr map[string]string) http
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
@@ -87,7 +92,7 @@ func doGet(t testing.TB, c *http.Client, url string, hdr map[string]string) http
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	if err := d.Decode(&out.Body); err != nil {
-		t.Fatalf("GET %s: body %q: %v", url, raw, err)
+		t.Fatalf("%s %s: body %q: %v", method, url, raw, err)
 	}
 	return out
 }

@@ -188,6 +188,60 @@ func TestWSTokenEndpoint(t *testing.T) {
 	}
 }
 
+// TestWSTokenMethods: the page documents GET but its raw-request sample
+// shows PUT (protocol §2.2); the fake takes both by default, and refuses
+// with 405 a method Config.WSTokenMethods leaves out.
+func TestWSTokenMethods(t *testing.T) {
+	cases := []struct {
+		name    string
+		methods []string
+		want    map[string]int // method → status
+	}{
+		{"default: both", nil, map[string]int{"GET": 200, "PUT": 200, "POST": 405}},
+		{"GET only", []string{"GET"}, map[string]int{"GET": 200, "PUT": 405}},
+		{"PUT only", []string{"PUT"}, map[string]int{"GET": 405, "PUT": 200}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := newFake(t, fakemeeting.Config{WSTokenMethods: c.methods})
+			hc := srv.Client()
+			ctl := login(t, srv, hc)
+			refused, puts := 0, 0
+			for _, m := range []string{"GET", "PUT", "POST"} {
+				want, ok := c.want[m]
+				if !ok {
+					continue
+				}
+				r := doMethod(t, hc, m, wsTokenURL(srv), map[string]string{"X-Conference-Authorization": ctl})
+				if r.Status != want {
+					t.Errorf("%s: %d %s, want %d", m, r.Status, r.Raw, want)
+				}
+				switch {
+				case want == 405:
+					refused++
+					if r.errorCode() != "MMC.111070001" || r.Header.Get("Allow") == "" {
+						t.Errorf("%s refused without the error body or Allow: %v %s", m, r.Header, r.Raw)
+					}
+				case m == "PUT":
+					puts++
+				}
+				if want == 200 && r.Body["webSocketToken"] == nil {
+					t.Errorf("%s: no token in %s", m, r.Raw)
+				}
+			}
+			st := srv.Stats()
+			if st.WSTokenMethodRefused != int64(refused) || st.WSTokenPuts != int64(puts) {
+				t.Errorf("stats refused %d puts %d, want %d, %d", st.WSTokenMethodRefused, st.WSTokenPuts, refused, puts)
+			}
+		})
+	}
+	for _, bad := range [][]string{{"POST"}, {}} {
+		if _, err := fakemeeting.New(fakemeeting.Config{WSTokenMethods: bad}); err == nil {
+			t.Errorf("WSTokenMethods %q accepted", bad)
+		}
+	}
+}
+
 func TestNotStartedThenStart(t *testing.T) {
 	srv, _ := newFake(t, fakemeeting.Config{NotStarted: true})
 	c := srv.Client()

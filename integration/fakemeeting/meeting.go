@@ -45,6 +45,10 @@ type meetingState struct {
 	rec       bool
 	recOcc    bool
 	subtitle  bool
+	// The sample-only switches of ConfDynamicInfoNotify (protocol §5.4).
+	waitingRoom bool // waitingRoomState
+	paused      bool // pause
+	callIn      int  // callInRestriction: 0 anyone, 2 enterprise users, 3 invited only
 
 	parts     map[string]*participant
 	order     []string // pids in join order
@@ -208,8 +212,8 @@ func toWireAttendee(a Attendee, s *Server) wireAttendee {
 	return wireAttendee{
 		UserUUID: a.UserUUID, ParticipantID: a.ParticipantID, Phone: a.Phone, Name: a.Name,
 		AccountID: a.AccountID, Role: a.Role, Email: a.Email, SMS: a.SMS, IsMute: a.IsMute,
-		IsAutoInvite: a.IsAutoInvite, Type: a.Type, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
-		OrgID: a.OrgID, ThirdAccount: a.ThirdAccount,
+		IsAutoInvite: a.IsAutoInvite, Type: a.Type, Address: a.Address, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
+		OrgID: a.OrgID, ThirdAccount: a.ThirdAccount, HidePhone: a.HidePhone,
 	}
 }
 

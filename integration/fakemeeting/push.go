@@ -58,25 +58,12 @@ func (s *Server) snapshotLocked(action string, now time.Time) (b []byte, ok bool
 			RecType: 0, Media: 2, Owner: s.cfg.Owner, OwnerID: defaultOwnerID, UserType: 2,
 			ScheduledStartTime: start,
 			GuestJoinURI:       "https://meeting.huaweicloud.com/#/j/" + s.cfg.ConferenceID + "/" + s.guestKey,
-			ConfMode:           "RTC", RealTimeSubtitle: 1,
+			ConfMode:           "RTC", RealTimeSubtitle: 1, CallInRestriction: m.callIn,
+			OrgID: defaultOrgID, PartViewSwitch: true, SupportCohost: 1, SupportClientRecord: 1,
+			InviteShareSwitch: true, ConfPortalCapabilities: "1,3,5", SupportWaitingRoom: true,
 		}), true
 	case ConfDynamicInfoNotify:
-		pics := []wirePicInfo{}
-		for i, p := range s.sortedParticipants() {
-			if i == 4 {
-				break
-			}
-			pics = append(pics, wirePicInfo{Index: i + 1, ID: []string{p.info["TEL"]}, Share: 0})
-		}
-		return mustJSON(wireDynamicInfo{
-			wireHead: h,
-			EndTime:  itoa(m.endTime.UnixMilli()), Mode: m.mode, State: m.state,
-			Lock: b01(m.lock), Mute: b01(m.muteAll), CanUnmute: b01(m.canUnmute), PicNum: 4, MaxPartViewNum: 8,
-			RecState:      b01(m.rec),
-			MultiPic:      wireMultiPic{PicNum: 4, Period: 10, PicInfos: pics},
-			ConfIMGroupID: "im_" + s.cfg.ConferenceID + "_" + s.guestKey[:4],
-			RecOccurred:   b01(m.recOcc), RealTimeSubtitle: b01(m.subtitle),
-		}), true
+		return s.dynamicInfoLocked(h), true
 	case ParticipantsNotify:
 		data := make([]wireEntry, 0, len(m.order))
 		for _, p := range s.sortedParticipants() {
@@ -95,9 +82,9 @@ func (s *Server) snapshotLocked(action string, now time.Time) (b []byte, ok bool
 	case InviteResultNotify:
 		return mustJSON(wireFrame{wireHead: h, Data: append([]wireInvite{}, m.invites...)}), true
 	case WaitingListNotify:
-		data := make([]wireEntry, 0, len(m.waitOrder))
+		data := make([]wireWaitingEntry, 0, len(m.waitOrder))
 		for _, pid := range m.waitOrder {
-			data = append(data, wireEntry{PID: pid, Mode: 0, PinfoMap: m.waiting[pid].info})
+			data = append(data, wireWaitingEntry{PID: pid, Mode: 0, PinfoMap: m.waiting[pid].info})
 		}
 		return mustJSON(wireFrame{wireHead: h, Data: data}), true
 	case NetConditionNotify:
@@ -123,6 +110,35 @@ func (s *Server) snapshotLocked(action string, now time.Time) (b []byte, ok bool
 	return nil, false
 }
 
+// dynamicInfoLocked builds the ConfDynamicInfoNotify snapshot, the
+// sample-only fields included: the audience count is the number of
+// audience-role participants.
+func (s *Server) dynamicInfoLocked(h wireHead) []byte {
+	m := &s.m
+	pics := []wirePicInfo{}
+	audience := 0
+	for i, p := range s.sortedParticipants() {
+		if p.info["ROLE"] == itoa(int64(RoleAudience)) {
+			audience++
+		}
+		if i < 4 {
+			pics = append(pics, wirePicInfo{Index: i + 1, ID: []string{p.info["TEL"]}, Share: 0})
+		}
+	}
+	return mustJSON(wireDynamicInfo{
+		wireHead: h,
+		EndTime:  itoa(m.endTime.UnixMilli()), Mode: m.mode, State: m.state,
+		Lock: b01(m.lock), Mute: b01(m.muteAll), CanUnmute: b01(m.canUnmute), PicNum: 4, MaxPartViewNum: 8,
+		RecState:      b01(m.rec),
+		MultiPic:      wireMultiPic{PicNum: 4, Period: 10, PicInfos: pics},
+		ConfIMGroupID: "im_" + s.cfg.ConferenceID + "_" + s.guestKey[:4],
+		RecOccurred:   b01(m.recOcc), RealTimeSubtitle: b01(m.subtitle),
+		CallInRestriction: m.callIn, AudienceTotalCount: audience, AudienceCountReal: audience,
+		AudienceCountMultiple: 1, LanChannels: []string{}, AllowAudience: true, Pause: m.paused,
+		AudienceVideoLayout: "speaker", WaitingRoomState: b01(m.waitingRoom),
+	})
+}
+
 // deltaFrame builds a msgMode 1 frame of action carrying data, with the
 // next version number.
 func (s *Server) deltaFrame(action string, data any, now time.Time) []byte {
@@ -134,7 +150,19 @@ func (s *Server) deltaFrame(action string, data any, now time.Time) []byte {
 			MsgMode: modeDelta, ConfID: s.cfg.ConferenceID, Data: data.(*wireSubtitle),
 		})
 	}
+	if w, ok := data.([]wireEntry); ok && action == WaitingListNotify {
+		data = waitingEntries(w)
+	}
 	return mustJSON(wireFrame{wireHead: s.head(action, modeDelta, v, now), Data: data})
+}
+
+// waitingEntries gives waiting-room entries the sample's delType.
+func waitingEntries(in []wireEntry) []wireWaitingEntry {
+	out := make([]wireWaitingEntry, len(in))
+	for i, e := range in {
+		out[i] = wireWaitingEntry{PID: e.PID, Mode: e.Mode, PinfoMap: e.PinfoMap}
+	}
+	return out
 }
 
 // pushDeltaLocked advances action's version and sends the delta to every

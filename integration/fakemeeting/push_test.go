@@ -160,7 +160,10 @@ func keysAndKinds(m map[string]any) map[string]string {
 
 // TestShapesMatchExamples compares each frame the fake sends with the
 // documented example of the same kind: same keys, same JSON kinds, at the
-// top level and in data entries.
+// top level and in data entries. Where the vendor's samples carry fields
+// the reference's examples leave out (protocol §5.3, §5.4, §5.6, §5.11),
+// the comparison is with a *.vendorlike.json frame written from the
+// reference with all of them (a copy of events/testdata's).
 func TestShapesMatchExamples(t *testing.T) {
 	srv, _ := newFake(t, fullConfig())
 	c := srv.Client()
@@ -187,15 +190,15 @@ func TestShapesMatchExamples(t *testing.T) {
 		file string
 		got  frame
 	}{
-		{"ConfBasicInfoNotify.json", snap["ConfBasicInfoNotify"]},
-		{"ConfDynamicInfoNotify.json", snap["ConfDynamicInfoNotify"]},
+		{"ConfBasicInfoNotify.vendorlike.json", snap["ConfBasicInfoNotify"]},
+		{"ConfDynamicInfoNotify.vendorlike.json", snap["ConfDynamicInfoNotify"]},
 		{"ParticipantsNotify.full.json", snap["ParticipantsNotify"]},
 		{"ParticipantsNotify.incremental.json", delta["ParticipantsNotify"]},
-		{"AttendeesNotify.json", snap["AttendeesNotify"]},
+		{"AttendeesNotify.vendorlike.json", snap["AttendeesNotify"]},
 		{"SpeakerChangeNotify.json", delta["SpeakerChangeNotify"]},
 		{"InviteResultNotify.json", delta["InviteResultNotify"]},
 		{"NetConditionNotify.json", delta["NetConditionNotify"]},
-		{"WaitingListNotify.json", delta["WaitingListNotify"]},
+		{"WaitingListNotify.vendorlike.json", delta["WaitingListNotify"]},
 		{"RealTimeSubtitleNotify.json", delta["RealTimeSubtitleNotify"]},
 	}
 	for _, tc := range cases {
@@ -343,6 +346,108 @@ func TestCaptionsAndConfControl(t *testing.T) {
 	}
 	if len(srv.Meeting().View().CaptionRequests) != 1 {
 		t.Error("bad-token ConfControl recorded")
+	}
+}
+
+// TestConfControlForms: isSubtitle and subtitleType arrive as numbers (the
+// field table) or as strings (the vendor's sample, protocol §4.3); the
+// fake reads both, and an absent isSubtitle means on.
+func TestConfControlForms(t *testing.T) {
+	cases := []struct {
+		name     string
+		data     map[string]any
+		wantOn   int
+		wantType int
+	}{
+		{"sample strings", map[string]any{"isSubtitle": "1", "subtitleType": "0"}, 1, 0},
+		{"table numbers", map[string]any{"isSubtitle": 1, "subtitleType": 0}, 1, 0},
+		{"strings off", map[string]any{"isSubtitle": "0", "subtitleType": "1"}, 0, 1},
+		{"numbers off", map[string]any{"isSubtitle": 0, "subtitleType": 1}, 0, 1},
+		{"padded string", map[string]any{"isSubtitle": " 1 "}, 1, 0},
+		{"absent means on", map[string]any{}, 1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
+			s := connect(t, srv, srv.Client(), []string{"ConfDynamicInfoNotify"}, 1)
+			d := map[string]any{"conferenceID": srv.ConferenceID(), "confToken": s.ctl}
+			maps.Copy(d, c.data)
+			b, _ := json.Marshal(d)
+			sendJSON(t, s.ws, map[string]any{"action": "ConfControl", "sequence": "cc", "type": "REALTIMESUBTITLE", "data": string(b)})
+			heartBeat(t, s.ws, "hb") // the echo follows whatever ConfControl caused
+			for f := read(t, s.ws); f.action() != "HeartBeat"; f = read(t, s.ws) {
+			}
+			v := srv.Meeting().View()
+			if len(v.CaptionRequests) != 1 {
+				t.Fatalf("caption requests %+v, want one", v.CaptionRequests)
+			}
+			r := v.CaptionRequests[0]
+			if r.IsSubtitle != c.wantOn || r.SubtitleType != c.wantType || v.Subtitles != (c.wantOn == 1) {
+				t.Errorf("request %+v subtitles %v, want isSubtitle %d subtitleType %d", r, v.Subtitles, c.wantOn, c.wantType)
+			}
+		})
+	}
+}
+
+// TestSampleOnlySwitches: the waiting room, pause and call-in restriction
+// reach subscribers as ConfDynamicInfoNotify's sample-only fields, and
+// the audience count follows the audience-role participants.
+func TestSampleOnlySwitches(t *testing.T) {
+	cases := []struct {
+		name string
+		do   func(m *fakemeeting.Meeting) error
+		key  string
+		want any
+	}{
+		{"waiting room on", func(m *fakemeeting.Meeting) error { return m.WaitingRoom(true) }, "waitingRoomState", json.Number("1")},
+		{"paused", func(m *fakemeeting.Meeting) error { return m.Pause(true) }, "pause", true},
+		{"invited only", func(m *fakemeeting.Meeting) error { return m.SetCallInRestriction(3) }, "callInRestriction", json.Number("3")},
+		{"audience joins", func(m *fakemeeting.Meeting) error {
+			if _, err := m.JoinOne(fakemeeting.Person{Name: "Viewer", Role: fakemeeting.RoleAudience}); err != nil {
+				return err
+			}
+			return m.Lock(true) // the next status push carries the count
+		}, "audienceTotalCount", json.Number("1")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv, _ := newFake(t, fakemeeting.Config{Participants: roster})
+			s := connect(t, srv, srv.Client(), []string{"ConfDynamicInfoNotify"}, 1)
+			if s.snapshot[0]["pause"] != false || s.snapshot[0]["waitingRoomState"] != json.Number("0") {
+				t.Errorf("snapshot %v", s.snapshot[0])
+			}
+			if err := c.do(srv.Meeting()); err != nil {
+				t.Fatal(err)
+			}
+			f := read(t, s.ws)
+			if f.action() != "ConfDynamicInfoNotify" || f.num("msgMode") != 0 || f[c.key] != c.want {
+				t.Errorf("%s = %#v in %v, want %#v", c.key, f[c.key], f, c.want)
+			}
+		})
+	}
+	srv, _ := newFake(t, fakemeeting.Config{})
+	if err := srv.Meeting().SetCallInRestriction(1); err == nil {
+		t.Error("call-in restriction 1 accepted")
+	}
+	v := srv.Meeting().View()
+	if v.WaitingRoomOn || v.Paused || v.CallInRestriction != 0 {
+		t.Errorf("view %+v", v)
+	}
+}
+
+// TestCaptionOffsets: beginTime and endTime are ms offsets (protocol
+// §5.10), here from the meeting's start; timestamp is the instant.
+func TestCaptionOffsets(t *testing.T) {
+	srv, fc := newFake(t, fakemeeting.Config{Participants: roster, IdleTimeout: time.Hour})
+	s := connect(t, srv, srv.Client(), []string{"RealTimeSubtitleNotify"}, 0)
+	fc.Advance(25*time.Minute + 31920*time.Millisecond)
+	_ = srv.Meeting().Caption(roster[0].PID, "hello")
+	d := read(t, s.ws)["data"].(map[string]any)
+	if d["beginTime"] != json.Number("1528920") || d["endTime"] != json.Number("1531820") {
+		t.Errorf("offsets %v %v, want 1528920 1531820", d["beginTime"], d["endTime"])
+	}
+	if d["timestamp"] != json.Number(fmt.Sprint(fc.Now().UnixMilli())) {
+		t.Errorf("timestamp %v, want %d", d["timestamp"], fc.Now().UnixMilli())
 	}
 }
 

@@ -192,6 +192,23 @@ func (m *Meeting) Record(on bool) error {
 	})
 }
 
+// WaitingRoom turns the waiting room on or off (ConfDynamicInfoNotify
+// waitingRoomState, full state). It does not move anyone.
+func (m *Meeting) WaitingRoom(on bool) error { return m.s.dynamic(func() { m.s.m.waitingRoom = on }) }
+
+// Pause pauses or resumes the meeting (ConfDynamicInfoNotify pause).
+func (m *Meeting) Pause(on bool) error { return m.s.dynamic(func() { m.s.m.paused = on }) }
+
+// SetCallInRestriction sets who may dial in: 0 anyone, 2 enterprise users,
+// 3 invited only (callInRestriction of ConfDynamicInfoNotify, pushed, and
+// of later ConfBasicInfoNotify snapshots).
+func (m *Meeting) SetCallInRestriction(n int) error {
+	if n != 0 && n != 2 && n != 3 {
+		return fmt.Errorf("fakemeeting: call-in restriction %d: want 0, 2 or 3", n)
+	}
+	return m.s.dynamic(func() { m.s.m.callIn = n })
+}
+
 // SetMode sets the meeting mode: FREE, FIXED, ROLLCALL, BROADCAST.
 func (m *Meeting) SetMode(mode string) error { return m.s.dynamic(func() { m.s.m.mode = mode }) }
 
@@ -307,15 +324,18 @@ func (m *Meeting) NetCondition(pid, quality string, delayMs int) error {
 
 // Caption pushes a final live-caption sentence spoken by pid
 // (RealTimeSubtitleNotify delta, version/createTime as strings). It does
-// not require captions to be switched on.
+// not require captions to be switched on. The sentence spans the 3 s
+// before now; beginTime and endTime are ms offsets, as the vendor's sample
+// sends them (protocol §5.10), counted from the meeting's start.
 func (m *Meeting) Caption(pid, text string) error {
 	s := m.s
 	return s.script(func(now time.Time) error {
 		s.m.captionN++
-		ms := now.UnixMilli()
+		offset := now.Sub(s.m.startTime).Milliseconds()
 		c := &wireSubtitle{
 			Msgs:    []wireSubtitleMsg{{SubtitleLang: "Original", TranslateText: text, ID: fmt.Sprintf("sub-%06d", s.m.captionN)}},
-			IsFinal: true, Timestamp: ms, BeginTime: ms - 3000, EndTime: ms - 100, ParticipantID: pid,
+			IsFinal: true, Timestamp: now.UnixMilli(), ParticipantID: pid,
+			BeginTime: max(0, offset-3000), EndTime: max(0, offset-100),
 		}
 		s.m.caption = c
 		s.pushDeltaLocked(RealTimeSubtitleNotify, c, now)

@@ -10,6 +10,7 @@ type counters struct {
 	TokensIssued, TokenReuse, Logins, KeepAlives, WSTokenRequests        atomic.Int64
 	Upgrades, UpgradesRefused, LiveSockets, Subscribes, SubscribesFailed atomic.Int64
 	HeartBeats, FramesPushed, IdleCloses, Drops, QueueOverflows          atomic.Int64
+	WSTokenPuts, WSTokenMethodRefused                                    atomic.Int64
 
 	// PeakSockets is the high-water mark of LiveSockets.
 	PeakSockets atomic.Int64
@@ -55,6 +56,12 @@ type Stats struct {
 	KeepAlives int64
 	// WSTokenRequests counts wsToken requests, refused ones included.
 	WSTokenRequests int64
+	// WSTokenPuts counts the wsToken requests made with PUT (and accepted
+	// as a method; Config.WSTokenMethods).
+	WSTokenPuts int64
+	// WSTokenMethodRefused counts wsToken requests answered 405 because
+	// Config.WSTokenMethods does not list their method.
+	WSTokenMethodRefused int64
 	// Upgrades counts WebSocket upgrade attempts (requests on the WS path).
 	Upgrades int64
 	// UpgradesRefused counts the attempts refused (by status or by
@@ -96,6 +103,7 @@ func (s *Server) Stats() Stats {
 		TokensIssued: s.st.TokensIssued.Load(), TokenReuse: s.st.TokenReuse.Load(),
 		Logins: s.st.Logins.Load(), KeepAlives: s.st.KeepAlives.Load(),
 		WSTokenRequests: s.st.WSTokenRequests.Load(), Upgrades: s.st.Upgrades.Load(),
+		WSTokenPuts: s.st.WSTokenPuts.Load(), WSTokenMethodRefused: s.st.WSTokenMethodRefused.Load(),
 		UpgradesRefused: s.st.UpgradesRefused.Load(), LiveSockets: live,
 		Subscribed: sub, Subscribes: s.st.Subscribes.Load(), SubscribesFailed: s.st.SubscribesFailed.Load(),
 		HeartBeats: s.st.HeartBeats.Load(), FramesPushed: s.st.FramesPushed.Load(),

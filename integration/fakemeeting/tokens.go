@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -222,9 +223,14 @@ func (s *Server) handleWSToken(w http.ResponseWriter, r *http.Request) {
 	if !s.sleepDelay(r) {
 		return
 	}
-	if r.Method != http.MethodGet {
+	if !slices.Contains(s.cfg.WSTokenMethods, r.Method) {
+		s.st.WSTokenMethodRefused.Add(1)
+		w.Header().Set("Allow", strings.Join(s.cfg.WSTokenMethods, ", "))
 		writeError(w, http.StatusMethodNotAllowed, CodeBadRequest, "METHOD_NOT_ALLOWED")
 		return
+	}
+	if r.Method == http.MethodPut {
+		s.st.WSTokenPuts.Add(1)
 	}
 	confID := r.URL.Query().Get("conferenceID")
 	raw := r.Header.Get("X-Conference-Authorization")

@@ -11,6 +11,11 @@ type View struct {
 	Recording bool
 	// Subtitles is ConfDynamicInfoNotify realTimeSubtitle (captions on).
 	Subtitles bool
+	// WaitingRoomOn, Paused and CallInRestriction are
+	// ConfDynamicInfoNotify waitingRoomState, pause and callInRestriction.
+	WaitingRoomOn     bool
+	Paused            bool
+	CallInRestriction int
 	// Participants maps pid to its full pinfoMap.
 	Participants map[string]map[string]string
 	// Order lists participant pids in join order.
@@ -38,6 +43,7 @@ func (m *Meeting) View() View {
 	ms := &s.m
 	v := View{
 		State: ms.state, Mode: ms.mode, Locked: ms.lock, Recording: ms.rec, Subtitles: ms.subtitle,
+		WaitingRoomOn: ms.waitingRoom, Paused: ms.paused, CallInRestriction: ms.callIn,
 		Participants:    make(map[string]map[string]string, len(ms.parts)),
 		Order:           append([]string(nil), ms.order...),
 		WaitingRoom:     make(map[string]map[string]string, len(ms.waiting)),
@@ -59,7 +65,7 @@ func (m *Meeting) View() View {
 			UserUUID: a.UserUUID, ParticipantID: a.ParticipantID, Name: a.Name, Phone: a.Phone,
 			AccountID: a.AccountID, Role: a.Role, Email: a.Email, SMS: a.SMS, IsMute: a.IsMute,
 			IsAutoInvite: a.IsAutoInvite, Type: a.Type, DeptUUID: a.DeptUUID, DeptName: a.DeptName,
-			OrgID: a.OrgID, ThirdAccount: a.ThirdAccount,
+			OrgID: a.OrgID, ThirdAccount: a.ThirdAccount, Address: a.Address, HidePhone: a.HidePhone,
 		})
 	}
 	for _, inv := range ms.invites {

@@ -433,10 +433,10 @@ func (c *conn) confControl(f clientFrame) {
 	}
 	on := 1
 	if d.IsSubtitle != nil {
-		on = *d.IsSubtitle
+		on = int(*d.IsSubtitle)
 	}
 	s.m.capReqs = append(s.m.capReqs, CaptionRequest{
-		IsSubtitle: on, SubtitleType: d.SubtitleType, SisProperty: d.SisProperty,
+		IsSubtitle: on, SubtitleType: int(d.SubtitleType), SisProperty: d.SisProperty,
 		IDs: append([]string(nil), d.ID...), At: now,
 	})
 	if (on != 0) != s.m.subtitle {

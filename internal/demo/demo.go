@@ -1,7 +1,8 @@
 // Package demo is the scripted meeting that `confwatch demo` and the
 // examples run on integration/fakemeeting when no credentials are given:
 // people join, speak, raise hands, get muted, share, the meeting gets
-// locked and recorded, the network drops once, and the meeting ends.
+// locked and recorded, the network drops for a few seconds while a hand
+// goes up, and the meeting ends.
 package demo
 
 import (
@@ -18,8 +19,13 @@ const Length = 80 * time.Second
 
 // Start starts a fake meeting on loopback with the demo's opening roster.
 // The caller closes it.
-func Start() (*fakemeeting.Server, error) {
-	return fakemeeting.New(fakemeeting.Config{Title: openingTitle, Participants: openingRoster()})
+func Start() (*fakemeeting.Server, error) { return fakemeeting.New(Config()) }
+
+// Config is the fake meeting Start starts, for a test that changes some of
+// it (canary passwords, say) before fakemeeting.New; Play needs its
+// roster.
+func Config() fakemeeting.Config {
+	return fakemeeting.Config{Title: openingTitle, Participants: openingRoster()}
 }
 
 const openingTitle = "confwatch demo: platform weekly sync"
@@ -38,6 +44,10 @@ type step struct {
 	do   func(s *fakemeeting.Server) error
 }
 
+// outage is what the fake answers for ws tokens while the demo's network
+// is down: a passing failure, which the client retries with backoff.
+var outage = fakemeeting.Refusal{Status: 503, Code: "SERVICE_UNAVAILABLE", Msg: "the demo network is down"}
+
 // script is the demo; ctx bounds the final End, which waits until every
 // socket has been told the meeting ended.
 func script(ctx context.Context) []step {
@@ -47,6 +57,7 @@ func script(ctx context.Context) []step {
 			return err
 		}
 	}
+	subscribedAtDrop := int64(-1) // Subscribes at the drop, if a client was subscribed then
 	return []step{
 		{2 * time.Second, "Zhang Min joins", join("pid-zhang-min", "Zhang Min", false)},
 		{4 * time.Second, "Chen Jie joins", join("pid-chen-jie", "Chen Jie", true)},
@@ -63,8 +74,27 @@ func script(ctx context.Context) []step {
 			return err
 		}},
 		{36 * time.Second, "the guest is admitted", admitGuest},
-		{40 * time.Second, "the network drops every socket", func(s *fakemeeting.Server) error { s.Faults().DropAll(); return nil }},
+		{40 * time.Second, "the network drops every socket and stays down for 4 s", func(s *fakemeeting.Server) error {
+			// No client can resubscribe before the network is back, so
+			// what happens meanwhile goes unseen at any speed.
+			s.Faults().RefuseWSToken(1<<30, outage)
+			if st := s.Stats(); st.Subscribed > 0 {
+				subscribedAtDrop = st.Subscribes - st.SubscribesFailed
+			}
+			s.Faults().DropAll()
+			return nil
+		}},
 		{42 * time.Second, "Zhang Min raises a hand while the client is blind", func(s *fakemeeting.Server) error { return s.Meeting().RaiseHand("pid-zhang-min", true) }},
+		{44 * time.Second, "the network is back", func(s *fakemeeting.Server) error {
+			s.Faults().RefuseWSToken(0, outage)
+			if subscribedAtDrop < 0 {
+				return nil
+			}
+			// The client that was subscribed at the drop is waited for, so
+			// that the rest of the meeting is not played to nobody however
+			// fast the script runs; Play moves the later steps by the wait.
+			return s.WaitFor(ctx, func(st fakemeeting.Stats) bool { return st.Subscribes-st.SubscribesFailed > subscribedAtDrop })
+		}},
 		{46 * time.Second, "Chen Jie renames", func(s *fakemeeting.Server) error { return s.Meeting().Rename("pid-chen-jie", "Chen Jie (presenting)") }},
 		{50 * time.Second, "Chen Jie stops sharing", func(s *fakemeeting.Server) error { return s.Meeting().Share("pid-chen-jie", false) }},
 		{54 * time.Second, "the guest leaves", func(s *fakemeeting.Server) error { return s.Meeting().Leave("pid-guest-wang") }},
@@ -88,8 +118,10 @@ func admitGuest(s *fakemeeting.Server) error {
 }
 
 // Play runs the script on s, at speed times real time (speed <= 0 means
-// 1), calling note before each step when it is not nil. It returns when
-// the meeting has ended, or ctx.Err() when ctx ends first.
+// 1), calling note before each step when it is not nil. When a client was
+// subscribed as the network dropped, Play waits for it to resubscribe
+// before it goes on, so that every speed plays the whole meeting to it. It
+// returns when the meeting has ended, or ctx.Err() when ctx ends first.
 func Play(ctx context.Context, s *fakemeeting.Server, speed float64, note func(what string)) error {
 	if speed <= 0 {
 		speed = 1
@@ -111,6 +143,11 @@ func Play(ctx context.Context, s *fakemeeting.Server, speed float64, note func(w
 		}
 		if err := st.do(s); err != nil {
 			return fmt.Errorf("demo: %s: %w", st.what, err)
+		}
+		// A step that held the script (waiting for a client) moves the
+		// steps after it, which keep their spacing.
+		if late := time.Since(start) - time.Duration(float64(st.at)/speed); late > 0 {
+			start = start.Add(late)
 		}
 	}
 	return nil

@@ -70,6 +70,11 @@ var (
 	// ErrBadRequest: the service refused the request itself; repeating it
 	// cannot help (a bug or a misconfiguration, e.g. a wrong meeting ID).
 	ErrBadRequest = errors.New("request refused as invalid")
+	// ErrNoSuchMeeting: the service does not know the meeting. Its answer
+	// matches ErrMeetingEnded too (and is classified by it): a meeting
+	// long over is forgotten as well, and only a caller that has seen the
+	// meeting can tell "ended" from "wrong ID".
+	ErrNoSuchMeeting = errors.New("meeting does not exist")
 	// ErrSubscribeRejected: Subscribe answered with a non-zero returnCode.
 	ErrSubscribeRejected = errors.New("connector: subscribe rejected")
 	// ErrWSTokenRefused: the upgrade refused the ws token (401/403, or an
@@ -115,6 +120,7 @@ var table = []row{
 
 	{src: API, code: "MMC.111072006", err: ErrMeetingEnded}, // meeting has ended
 	{src: API, code: "MMC.111070005", err: ErrMeetingEnded}, // meeting does not exist
+	{src: API, code: "MMC.111070005", err: ErrNoSuchMeeting},
 	{src: API, code: "MMC.111072003", err: ErrMeetingEnded}, // meeting is ending
 	{src: API, code: "MMC.111072014", err: ErrMeetingEnded}, // cloud meeting room meeting expired
 

@@ -106,11 +106,15 @@ type SubtitleControl struct {
 	SpeakerIDs   []string
 }
 
+// subtitleData sends isSubtitle and subtitleType as JSON strings ("1",
+// "0"), as the vendor's own sample frame does; the field table calls them
+// integers (protocol §4.3), and a server that reads the sample's form is
+// the one we know exists.
 type subtitleData struct {
 	ConferenceID string   `json:"conferenceID"`
 	ConfToken    string   `json:"confToken"`
-	IsSubtitle   int      `json:"isSubtitle"`
-	SubtitleType int      `json:"subtitleType"`
+	IsSubtitle   string   `json:"isSubtitle"`
+	SubtitleType string   `json:"subtitleType"`
 	SISProperty  string   `json:"sisProperty,omitempty"`
 	ID           []string `json:"id,omitempty"`
 }
@@ -139,12 +143,13 @@ func EncodeSubtitleControl(seq string, c SubtitleControl) ([]byte, error) {
 	d := subtitleData{
 		ConferenceID: c.ConferenceID,
 		ConfToken:    c.ConfToken.Reveal(),
-		SubtitleType: c.SubtitleType,
+		IsSubtitle:   "0",
+		SubtitleType: strconv.Itoa(c.SubtitleType),
 		SISProperty:  c.SISProperty,
 		ID:           c.SpeakerIDs,
 	}
 	if c.On {
-		d.IsSubtitle = 1
+		d.IsSubtitle = "1"
 	}
 	data, err := marshal(d)
 	if err != nil {

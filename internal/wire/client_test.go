@@ -154,8 +154,9 @@ func TestEncodeSubtitleControl(t *testing.T) {
 	eq(t, "sequence", str(t, outer["sequence"]), "000000000000000001736153012345")
 	eq(t, "conferenceID", inner["conferenceID"], any("986112045"))
 	eq(t, "confToken", inner["confToken"], any(testToken))
-	eq(t, "isSubtitle", inner["isSubtitle"], any(1.0))
-	eq(t, "subtitleType", inner["subtitleType"], any(1.0))
+	// Strings, as the vendor's sample sends them (protocol §4.3).
+	eq(t, "isSubtitle", inner["isSubtitle"], any("1"))
+	eq(t, "subtitleType", inner["subtitleType"], any("1"))
 	eq(t, "sisProperty", inner["sisProperty"], any("chinese_16k_general"))
 	eq(t, "id", fmt.Sprint(inner["id"]), fmt.Sprint(c.SpeakerIDs))
 
@@ -166,8 +167,8 @@ func TestEncodeSubtitleControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, inner = decodeClientFrame(t, b)
-	eq(t, "isSubtitle off", inner["isSubtitle"], any(0.0))
-	eq(t, "subtitleType default", inner["subtitleType"], any(0.0))
+	eq(t, "isSubtitle off", inner["isSubtitle"], any("0"))
+	eq(t, "subtitleType default", inner["subtitleType"], any("0"))
 	if _, ok := inner["sisProperty"]; ok {
 		t.Error("empty sisProperty sent")
 	}

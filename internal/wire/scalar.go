@@ -176,6 +176,62 @@ func (t Time) Time() time.Time {
 	return time.UnixMilli(int64(t.ms))
 }
 
+// Millis is a count of milliseconds that is not an instant (an offset or
+// a span), sent as a number or a string holding one. Duration converts it;
+// a count too large for a time.Duration is a type error, so that no
+// overflow can wrap it round.
+type Millis struct{ ms Int }
+
+// maxMillis is the largest count of milliseconds a time.Duration holds.
+const maxMillis = math.MaxInt64 / int64(time.Millisecond)
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	v := m.ms // null leaves it, as for Int
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if v > Int(maxMillis) || v < -Int(maxMillis) {
+		return typeError(b, typeInt64)
+	}
+	m.ms = v
+	return nil
+}
+
+// Duration returns the count as a time.Duration.
+func (m Millis) Duration() time.Duration { return time.Duration(m.ms) * time.Millisecond }
+
+// IntOrBool is an integer that may also be sent as a JSON boolean (true 1,
+// false 0) or as a string of either. It types the fields that only the
+// vendor's samples show: no table states their type, the samples' values
+// read as small integer switches, and a bool in their place must not make
+// the whole frame unreadable.
+type IntOrBool int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *IntOrBool) UnmarshalJSON(b []byte) error {
+	lit := b
+	if len(b) > 0 && b[0] == '"' {
+		if u, ok := Unquote(b); ok {
+			lit = []byte(trimSpace(u))
+		}
+	}
+	switch string(lit) {
+	case "true":
+		*n = 1
+		return nil
+	case "false":
+		*n = 0
+		return nil
+	}
+	v := Int(*n)
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*n = IntOrBool(v)
+	return nil
+}
+
 // String is a string that may also be sent as a JSON number (kept as
 // written, e.g. 986112045 → "986112045").
 type String string

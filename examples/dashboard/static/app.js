@@ -63,6 +63,25 @@ function renderStatus(m) {
   $("st-recording").dataset.on = String(s.recording);
   $("st-count").textContent = String(m.participants.length);
   $("st-hands").textContent = String(m.participants.filter((p) => p.handRaised).length);
+  $("st-waiting").textContent = s.waitingRoom ? "On" : "Off";
+  $("st-waiting").dataset.on = String(!!s.waitingRoom);
+  $("st-callin").textContent = callIn[s.callInRestriction] || "Restricted (" + s.callInRestriction + ")";
+  $("st-audience").textContent = String(s.audienceCount || 0);
+  $("st-paused").textContent = s.paused ? "Paused" : "No";
+  $("st-paused").dataset.on = String(!!s.paused);
+}
+
+// callIn names the vendor's callInRestriction values.
+const callIn = { 0: "Anyone", 2: "Enterprise users", 3: "Invited only" };
+
+function renderCaptions(m) {
+  $("captions").hidden = m.captions.length === 0;
+  $("caption-list").replaceChildren(...m.captions.map((c) => {
+    const li = el("li");
+    li.append(el("span", "who", c.name), el("span", "said", c.text));
+    if (c.at) li.title = clock(c.at);
+    return li;
+  }));
 }
 
 function renderSpeakers(m) {
@@ -120,6 +139,7 @@ function render(m) {
   $("seq").textContent = "update #" + m.seq;
   renderStatus(m);
   renderSpeakers(m);
+  renderCaptions(m);
   renderRoster(m);
   renderWaiting(m);
   banner();

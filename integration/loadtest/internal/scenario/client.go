@@ -59,6 +59,9 @@ type ClientConfig struct {
 	// Queue is the session's connector.Config.Queue. Zero means
 	// FloodQueue.
 	Queue int
+	// Observer is the session's connector.Config.Observer (session kinds
+	// only), to measure what observing costs. Nil means none.
+	Observer *connector.Observer
 }
 
 // FloodClient is one subscribed client of some Kind, ready for floods.
@@ -128,7 +131,7 @@ func Connect(ctx context.Context, src Source, kind Kind, cc ClientConfig) (*Floo
 		c.sess, err = connector.New(connector.Config{
 			AllowPlainText: true,
 			ConferenceID:   src.confID(), Tokens: ts, Types: floodTypes, Queue: cc.Queue,
-			ReadBufferSize: cc.BufferSize, WriteBufferSize: cc.BufferSize,
+			ReadBufferSize: cc.BufferSize, WriteBufferSize: cc.BufferSize, Observer: cc.Observer,
 		})
 		if err != nil {
 			return fail(fmt.Errorf("scenario: connect: %w", err))
