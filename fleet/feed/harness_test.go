@@ -18,6 +18,7 @@ import (
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/fleet"
 	"github.com/confwatch/confwatch/fleet/feed"
+	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
 	"github.com/confwatch/confwatch/internal/record"
 	"github.com/confwatch/confwatch/token"
@@ -33,7 +34,10 @@ type rig struct {
 	id  string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, demo.Config()) }
+
+// newRigWith is newRig with fake as the meeting's configuration.
+func newRigWith(t *testing.T, fake fakemeeting.Config) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	ns, err := fleet.StartServer(fleet.ServerConfig{Listen: "127.0.0.1:0", DataDir: filepath.Join(dir, "nats")})
@@ -41,7 +45,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(ns.Shutdown)
-	svc, err := demo.NewService(demo.ServiceConfig{Meetings: 1, Fake: demo.Config()})
+	svc, err := demo.NewService(demo.ServiceConfig{Meetings: 1, Fake: fake})
 	if err != nil {
 		t.Fatal(err)
 	}
