@@ -208,3 +208,21 @@ func TestWatchStateAndMeetings(t *testing.T) {
 		t.Errorf("Meetings = %+v", m)
 	}
 }
+
+// TestFeedStopsWhenUnwatched: a meeting removed from the desired set
+// ends Run with ErrNotWatched once its records are delivered, rather than
+// waiting for ever for an owner that will not come.
+func TestFeedStopsWhenUnwatched(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.worker("w1")
+	c := r.consume(ctx, 0)
+	waitFor(t, 10*time.Second, "the owner's first records delivered", func() bool { return c.feed.Stats().Delivered > 3 })
+	if _, err := fleet.Apply(ctx, r.js, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.wait(t); !errors.Is(err, feed.ErrNotWatched) {
+		t.Errorf("Run = %v, want ErrNotWatched", err)
+	}
+}
