@@ -233,3 +233,58 @@ func TestFleetStatus(t *testing.T) {
 	}
 	_ = fleet.BucketState
 }
+
+// TestTailNATSSemanticMidMeeting: tail --nats --semantic started in the
+// middle of a meeting tells who is there, from the stored picture, then
+// the changes, as a direct tail --semantic started at the same time does.
+func TestTailNATSSemanticMidMeeting(t *testing.T) {
+	r := newFleetRig(t, 1)
+	id := r.svc.ConferenceIDs()[0]
+	r.applyAll()
+	r.worker("w1")
+	m := r.svc.Meeting(id)
+	poll(t, 20*time.Second, "the worker subscribed", func() bool { return m.Stats().Subscribed == 1 })
+	pid, err := m.Meeting().JoinOne(fakemeeting.Person{Name: "Wang Fang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 10*time.Second, "the join stored", func() bool {
+		s, ok := r.state(id)
+		return ok && participantsOf(s)[pid] != nil
+	})
+	direct := start(t, []string{"CONFWATCH_HOST_PASSWORD=" + r.svc.HostPassword(id)}, "tail", "--conference", id, "--api", r.svc.URL(), "--semantic")
+	viaNATS := start(t, nil, "tail", "--conference", id, "--nats", r.ns.ClientURL(), "--semantic")
+	poll(t, 20*time.Second, "both telling who is there", func() bool {
+		return m.Stats().Subscribed == 2 && strings.Count(viaNATS.stdout.String(), "ParticipantPresent") == 3 &&
+			strings.Count(direct.stdout.String(), "ParticipantPresent") == 3
+	})
+	if err := m.Meeting().RaiseHand(pid, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Meeting().Lock(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Meeting().End(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	said := func(p *proc) []string {
+		if code := p.exit(t); code != 0 {
+			t.Fatalf("exit %d\nstderr: %s", code, p.stderr.String())
+		}
+		var out []string
+		for _, l := range lines(t, p.stdout.String()) {
+			switch l.Kind {
+			case "change":
+				out = append(out, l.Change.Kind+" "+l.Change.PID+" "+l.Change.Name)
+			case "status":
+				if l.Status != "subscribed" {
+					out = append(out, l.Status)
+				}
+			}
+		}
+		return out
+	}
+	if d, n := said(direct), said(viaNATS); !slices.Equal(d, n) {
+		t.Errorf("tail --nats --semantic told\n  %s\ndirect told\n  %s", strings.Join(n, "\n  "), strings.Join(d, "\n  "))
+	}
+}
