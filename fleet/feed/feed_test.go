@@ -207,6 +207,20 @@ func TestWatchStateAndMeetings(t *testing.T) {
 	if m.Conference != r.id || m.State != "ended" || m.Owner != w.w.ID() || m.Title != last.Snapshot.Title || m.Participants != len(last.Snapshot.Participants) || m.LastEvent.IsZero() {
 		t.Errorf("Meetings = %+v", m)
 	}
+
+	// With the records aged out of the stream, a reader starting from the
+	// stored picture of the end still ends.
+	s, err := r.js.Stream(ctx, fleet.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx, jetstream.WithPurgeSubject(fleet.SubjectPrefix+"."+r.id+".>")); err != nil {
+		t.Fatal(err)
+	}
+	c := r.consume(ctx, 0)
+	if err := c.wait(t); !isEnded(err) {
+		t.Errorf("Run from the stored end = %v, want the meeting's end", err)
+	}
 }
 
 // TestFeedStopsWhenUnwatched: a meeting removed from the desired set
