@@ -231,6 +231,19 @@ func TestFleetStatus(t *testing.T) {
 			t.Errorf("line %d: %v (owner %s)", i, m, owners[ids[i]])
 		}
 	}
+	table := start(t, nil, "fleet", "status", "--nats", r.ns.ClientURL(), "--format", "pretty")
+	if code := table.exit(t); code != 0 {
+		t.Fatalf("fleet status --format pretty exited %d: %s", code, table.stderr.String())
+	}
+	rows := strings.Split(strings.TrimSpace(table.stdout.String()), "\n")
+	if len(rows) != 1+len(ids) || !strings.HasPrefix(rows[0], "CONFERENCE") {
+		t.Fatalf("table:\n%s", table.stdout.String())
+	}
+	for i, id := range ids {
+		if f := strings.Fields(rows[1+i]); f[0] != id || !slices.Contains(f, owners[id]) || !slices.Contains(f, "Created") {
+			t.Errorf("row %q, want %s owned by %s", rows[1+i], id, owners[id])
+		}
+	}
 	_ = fleet.BucketState
 }
 
