@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confwatch/confwatch/fleet"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 )
 
@@ -244,7 +243,6 @@ func TestFleetStatus(t *testing.T) {
 			t.Errorf("row %q, want %s owned by %s", rows[1+i], id, owners[id])
 		}
 	}
-	_ = fleet.BucketState
 }
 
 // TestTailNATSSemanticMidMeeting: tail --nats --semantic started in the
