@@ -42,8 +42,10 @@
 //
 // # Where Run starts
 //
-// Since > 0 replays the records of the last Since, then goes on live; the
-// handler then sees the meeting from wherever that window begins.
+// Since > 0 replays the records of the last Since (by this machine's
+// clock against the server's stamps), then goes on live; the handler then
+// sees the meeting from wherever that window begins, so a State fed so is
+// complete only if the window holds the owner's last subscribe.
 //
 // Since 0 starts from the meeting's stored Snapshot (Seed; NewState builds
 // a meeting.State that continues from it with meeting.Continue), then
