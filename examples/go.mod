@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/confwatch/confwatch v0.0.0
+	github.com/confwatch/confwatch/fleet v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
 )
 
