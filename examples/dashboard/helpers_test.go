@@ -82,6 +82,8 @@ func (m *manualSource) Connection() connection {
 
 func (m *manualSource) Changed() <-chan struct{} { return m.ch }
 
+func (m *manualSource) Fleet() *fleetView { return nil }
+
 // stream is a test's Server-Sent Events client: it parses each data line
 // into a message.
 type stream struct {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/events"
+	"github.com/confwatch/confwatch/fleet/feed"
+)
+
+// natsFleet reads a fleet from its JetStream buckets and stream (package
+// feed). It holds no meeting credentials: everything it reads the fleet's
+// workers published, and they publish no secret.
+type natsFleet struct {
+	js  jetstream.JetStream
+	log *slog.Logger
+}
+
+func (n natsFleet) Meetings(ctx context.Context) ([]meetingRow, error) {
+	list, err := feed.Meetings(ctx, n.js)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]meetingRow, 0, len(list))
+	for _, s := range list {
+		rows = append(rows, meetingRow{Conference: s.Conference, Title: s.Title, State: s.State,
+			Participants: s.Participants, Owner: s.Owner, LastEvent: s.LastEvent})
+	}
+	return rows, nil
+}
+
+// Watch feeds to from two readers until ctx is done: the picture and the
+// owner from the stored state (feed.WatchState), which is the owner's own
+// meeting.State, and the changes from the stream (a feed.Feed's
+// OnChange), which are the owner's too, including those it inferred after
+// taking the meeting over. The page so shows what every other consumer of
+// the fleet sees, and the dashboard keeps no meeting.State of its own
+// that could infer something else.
+func (n natsFleet) Watch(ctx context.Context, conference string, to *fleetSource) error {
+	f, err := feed.New(feed.Config{JetStream: n.js, Conference: conference, Logger: n.log, OnChange: to.addChange})
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		// The handler has nothing to do: the picture comes from the
+		// stored state, which the owner writes after every push.
+		err := f.Run(ctx, events.HandlerFunc(func(context.Context, events.Event) {}))
+		if err != nil && ctx.Err() == nil && !errors.Is(err, connector.ErrMeetingEnded) {
+			n.log.Warn("dashboard: reading a meeting's changes stopped", "conference", conference, "err", err)
+		}
+	})
+	err = feed.WatchState(ctx, n.js, conference, func(s feed.Snapshot) {
+		to.setState(s.Snapshot)
+		to.setOwner(s.Owner)
+	})
+	if errors.Is(err, connector.ErrMeetingEnded) {
+		<-ctx.Done() // the page keeps the final picture
+		return nil
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
