@@ -10,7 +10,7 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
-	"github.com/confwatch/confwatch/fleet/feed"
+	fleetfeed "github.com/confwatch/confwatch/fleet/feed" // the name feed is this package's session handler
 )
 
 // natsFleet reads a fleet from its JetStream buckets and stream (package
@@ -22,7 +22,7 @@ type natsFleet struct {
 }
 
 func (n natsFleet) Meetings(ctx context.Context) ([]meetingRow, error) {
-	list, err := feed.Meetings(ctx, n.js)
+	list, err := fleetfeed.Meetings(ctx, n.js)
 	if err != nil {
 		return nil, err
 	}
@@ -35,14 +35,14 @@ func (n natsFleet) Meetings(ctx context.Context) ([]meetingRow, error) {
 }
 
 // Watch feeds to from two readers until ctx is done: the picture and the
-// owner from the stored state (feed.WatchState), which is the owner's own
+// owner from the stored state (fleetfeed.WatchState), which is the owner's own
 // meeting.State, and the changes from the stream (a feed.Feed's
 // OnChange), which are the owner's too, including those it inferred after
 // taking the meeting over. The page so shows what every other consumer of
 // the fleet sees, and the dashboard keeps no meeting.State of its own
 // that could infer something else.
 func (n natsFleet) Watch(ctx context.Context, conference string, to *fleetSource) error {
-	f, err := feed.New(feed.Config{JetStream: n.js, Conference: conference, Logger: n.log, OnChange: to.addChange})
+	f, err := fleetfeed.New(fleetfeed.Config{JetStream: n.js, Conference: conference, Logger: n.log, OnChange: to.addChange})
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (n natsFleet) Watch(ctx context.Context, conference string, to *fleetSource
 			n.log.Warn("dashboard: reading a meeting's changes stopped", "conference", conference, "err", err)
 		}
 	})
-	err = feed.WatchState(ctx, n.js, conference, func(s feed.Snapshot) {
+	err = fleetfeed.WatchState(ctx, n.js, conference, func(s fleetfeed.Snapshot) {
 		to.setState(s.Snapshot)
 		to.setOwner(s.Owner)
 	})

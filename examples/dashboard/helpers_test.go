@@ -17,12 +17,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/examples/internal/fleettest"
 	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/secret"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	fleettest.RunWorkerIfAsked() // the -nats tests' fleet workers are this binary
+	goleak.VerifyTestMain(m)
+}
 
 // wait bounds every wait for something that should happen at once on an
 // idle machine; generous so that a loaded CI runner does not flake.
