@@ -17,8 +17,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/confwatch/confwatch/connector"
-	"github.com/confwatch/confwatch/examples/internal/fleettest"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/examples/internal/fleettest"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/secret"
 )
