@@ -28,6 +28,21 @@ type meetingRow struct {
 	LastEvent    time.Time `json:"lastEvent,omitzero"`
 }
 
+// StateText names the meeting's state as the page does.
+func (r meetingRow) StateText() string {
+	switch r.State {
+	case "Created":
+		return "In progress"
+	case "Schedule":
+		return "Scheduled"
+	case "Destroyed", "ended":
+		return "Ended"
+	case "":
+		return "—"
+	}
+	return r.State
+}
+
 // fleetReader is what the dashboard reads from a fleet.
 type fleetReader interface {
 	// Meetings lists the fleet's meetings, ordered by conference ID.
