@@ -166,6 +166,9 @@ func run(ctx context.Context, cfg config, out io.Writer, log *slog.Logger) error
 		return err
 	}
 	defer bot.stop()
+	// From here every change is reported (with -nats the State already
+	// holds the stored picture, so what happens now is news).
+	log.Info("handraise-bot: watching", "conference", cfg.Conference, "acting", bot != nil)
 	if err := src.run(ctx, bot.handler(state)); err != nil && !errors.Is(err, connector.ErrMeetingEnded) && ctx.Err() == nil {
 		return err
 	}
