@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,9 +68,12 @@ type fleetSite struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	down atomic.Bool // cut off from NATS
+
 	mu      sync.Mutex
 	closed  bool
 	servers map[string]*server
+	sources map[string]*fleetSource
 }
 
 func newFleetSite(fleet fleetReader, cfg serverConfig) *fleetSite {
@@ -76,7 +81,8 @@ func newFleetSite(fleet fleetReader, cfg serverConfig) *fleetSite {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &fleetSite{fleet: fleet, cfg: cfg, log: log, mux: http.NewServeMux(), servers: map[string]*server{},
+	s := &fleetSite{fleet: fleet, cfg: cfg, log: log, mux: http.NewServeMux(),
+		servers: map[string]*server{}, sources: map[string]*fleetSource{},
 		index: template.Must(template.ParseFS(static, "static/fleet.html"))}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
@@ -96,7 +102,7 @@ func (s *fleetSite) Close() {
 	s.mu.Lock()
 	s.closed = true
 	servers := s.servers
-	s.servers = map[string]*server{}
+	s.servers, s.sources = map[string]*server{}, map[string]*fleetSource{}
 	s.mu.Unlock()
 	s.cancel()
 	for _, srv := range servers {
@@ -105,7 +111,28 @@ func (s *fleetSite) Close() {
 	s.wg.Wait()
 }
 
+// setLink records whether the dashboard reaches NATS, which every
+// meeting page shows.
+func (s *fleetSite) setLink(up bool) {
+	if s.down.Swap(!up) == !up {
+		return
+	}
+	s.log.Info("dashboard: NATS link", "up", up)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, src := range s.sources {
+		src.signal()
+	}
+}
+
+// errNATSDown answers a list while the link is down, at once rather than
+// after listTimeout.
+var errNATSDown = errors.New("dashboard: not connected to NATS")
+
 func (s *fleetSite) list(r *http.Request) ([]meetingRow, error) {
+	if s.down.Load() {
+		return nil, errNATSDown
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), listTimeout)
 	defer cancel()
 	return s.fleet.Meetings(ctx)
@@ -168,9 +195,9 @@ func (s *fleetSite) meeting(id string) (*server, bool) {
 	if s.closed || len(s.servers) >= maxWatched {
 		return nil, false
 	}
-	src := newFleetSource(nil)
+	src := newFleetSource(nil, s.down.Load)
 	srv := newServer(src, s.cfg)
-	s.servers[id] = srv
+	s.servers[id], s.sources[id] = srv, src
 	s.wg.Go(func() {
 		if err := s.fleet.Watch(s.ctx, id, src); err != nil && s.ctx.Err() == nil {
 			s.log.Error("dashboard: watching a meeting of the fleet stopped", "conference", id, "err", err)

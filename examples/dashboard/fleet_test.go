@@ -97,6 +97,20 @@ func TestFleetIndexAndAPI(t *testing.T) {
 		}
 	}
 	assertNoCanary(t, "a response or the log", index, page, string(get(t, d.url+"/meetings")), string(get(t, d.url+"/m/"+id+"/state")), d.logs.String())
+
+	// Cut off from NATS, a meeting page keeps its picture and says it may
+	// be out of date; the index says the list cannot be read.
+	r.StopNATS()
+	fleettest.Poll(t, wait, "the meeting's /state reconnecting", func() bool {
+		m = message{}
+		return json.Unmarshal(get(t, d.url+"/m/"+id+"/state"), &m) == nil && m.Connection.State == connReconnecting
+	})
+	if m.ConferenceID != id || len(m.Participants) == 0 {
+		t.Errorf("the picture was dropped with the link: %+v", m)
+	}
+	if index := string(get(t, d.url+"/")); !strings.Contains(index, "could not be read from NATS") {
+		t.Errorf("the index without NATS does not say so:\n%s", index)
+	}
 }
 
 func TestFleetConfigErrors(t *testing.T) {

@@ -49,8 +49,9 @@ type changeLine struct {
 // changes (addChange). Each setter may be called from its own goroutine;
 // the getters are safe from any.
 type fleetSource struct {
-	now     func() time.Time
-	changed chan struct{}
+	now      func() time.Time
+	linkDown func() bool // is the dashboard cut off from NATS?
+	changed  chan struct{}
 
 	mu        sync.Mutex
 	snap      *meeting.Snapshot
@@ -61,11 +62,16 @@ type fleetSource struct {
 	view      fleetView
 }
 
-func newFleetSource(now func() time.Time) *fleetSource {
+// newFleetSource returns an empty source. now nil means time.Now;
+// linkDown nil means NATS is always reachable.
+func newFleetSource(now func() time.Time, linkDown func() bool) *fleetSource {
 	if now == nil {
 		now = time.Now
 	}
-	return &fleetSource{now: now, changed: make(chan struct{}, 1),
+	if linkDown == nil {
+		linkDown = func() bool { return false }
+	}
+	return &fleetSource{now: now, linkDown: linkDown, changed: make(chan struct{}, 1),
 		view: fleetView{OwnerChanges: []ownerChange{}, Changes: []changeLine{}}}
 }
 
@@ -133,7 +139,8 @@ func (f *fleetSource) Snapshot() *meeting.Snapshot {
 
 // Connection maps the fleet's picture onto the page's link states:
 // connecting until the first Snapshot, ended once the meeting ended,
-// unowned while no worker holds it, live otherwise.
+// reconnecting while the dashboard is cut off from NATS, unowned while no
+// worker holds the meeting, live otherwise.
 func (f *fleetSource) Connection() connection {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -143,6 +150,8 @@ func (f *fleetSource) Connection() connection {
 		c.State = connConnecting
 	case f.snap.Status.State == "Destroyed":
 		c.State = connEnded
+	case f.linkDown():
+		c.State = connReconnecting
 	case f.ownerSeen && f.owner == "":
 		c.State = connUnowned
 	default:

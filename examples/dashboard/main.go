@@ -38,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/confwatch/confwatch/connector"
@@ -224,6 +225,15 @@ func runFleet(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("dashboard: listen: %w", err)
 	}
 	site := newFleetSite(natsFleet{js: js, log: log}, serverConfig{Logger: log})
+	statuses := nc.StatusChanged(nats.CONNECTED, nats.RECONNECTING, nats.DISCONNECTED)
+	linkDone := make(chan struct{})
+	go func() {
+		defer close(linkDone)
+		for st := range statuses { // until RemoveStatusListener closes it
+			site.setLink(st == nats.CONNECTED)
+		}
+	}()
+	defer func() { nc.RemoveStatusListener(statuses); <-linkDone }()
 	hs := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

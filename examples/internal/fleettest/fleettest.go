@@ -106,6 +106,10 @@ func New(t *testing.T, meetings int) *Rig {
 	return r
 }
 
+// StopNATS shuts the NATS server down, cutting every worker and reader
+// off.
+func (r *Rig) StopNATS() { r.ns.Shutdown() }
+
 // IDs lists the meetings, in creation order.
 func (r *Rig) IDs() []string { return r.Svc.ConferenceIDs() }
 
