@@ -94,6 +94,22 @@ func (c config) Validate() error {
 	return errors.Join(errs...)
 }
 
+const usage = `dashboard serves a live web page of a Huawei Cloud Meeting.
+
+  dashboard                                    the built-in demo meeting
+  CONFWATCH_HOST_PASSWORD=... dashboard -conference ID
+  dashboard -nats nats://127.0.0.1:4222        every meeting of a confwatch fleet
+
+With -nats the dashboard logs in to no meeting: it reads what the fleet's
+workers publish. / lists the fleet's meetings (title, state, participants,
+the worker watching each); /m/ID/ is a meeting's page, which names the worker
+watching it, marks when the meeting moved to another, and lists the changes
+the workers published (those found while it moved marked as such). Only the
+-nats-* flags apply; CONFWATCH_HOST_PASSWORD is not read. The page has no
+authentication: keep -addr on loopback or behind an authenticating proxy.
+
+`
+
 func main() {
 	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "serve the page on `host:port`")
@@ -102,6 +118,7 @@ func main() {
 	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
 	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port`, e.g. 127.0.0.1:9464 (default off)")
 	cfg.NATS.Register(flag.CommandLine)
+	flag.Usage = func() { fmt.Fprint(flag.CommandLine.Output(), usage); flag.PrintDefaults() }
 	flag.Parse()
 	if cfg.NATS.Enabled() {
 		cfg.Password = secret.Secret{} // a fleet's reader needs no meeting credentials

@@ -93,6 +93,22 @@ func (c config) Validate() error {
 	return errors.Join(errs...)
 }
 
+const usage = `handraise-bot reports hands going up and down, joins while the meeting is
+locked and recording starting, on stdout and with -webhook as JSON POSTs.
+
+  handraise-bot -speed 10                           the built-in demo meeting
+  CONFWATCH_HOST_PASSWORD=... handraise-bot -conference ID [-lower-after 2m] [-admit '^Guest']
+  handraise-bot -nats nats://127.0.0.1:4222 -conference ID [-webhook URL]
+
+With -nats the bot reads the meeting from a confwatch fleet's stream and is a
+read-only reporter: it needs only the -nats-* flags, and CONFWATCH_HOST_PASSWORD
+is not read. Acting is the exception: -lower-after and -admit call the
+meeting's control API, so with -nats they also need CONFWATCH_HOST_PASSWORD
+(and -api), used for those calls only; the bot opens no socket of its own, and
+the fleet's worker stays the meeting's only listener.
+
+`
+
 func main() {
 	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Conference, "conference", "", "meeting `ID`, with CONFWATCH_HOST_PASSWORD (neither: the built-in demo meeting)")
@@ -103,6 +119,7 @@ func main() {
 	flag.StringVar(&cfg.Admit, "admit", "", "admit waiting-room members whose name matches this regular `PATTERN` (default: nobody)")
 	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port`, e.g. 127.0.0.1:9464 (default off)")
 	cfg.NATS.Register(flag.CommandLine)
+	flag.Usage = func() { fmt.Fprint(flag.CommandLine.Output(), usage); flag.PrintDefaults() }
 	flag.Parse()
 	if cfg.NATS.Enabled() && !cfg.acts() {
 		cfg.Password = secret.Secret{} // reporting from a fleet needs no meeting credentials
