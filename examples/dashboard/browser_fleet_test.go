@@ -94,6 +94,23 @@ func rosterMatches(p pageState, v fakemeeting.View) bool {
 	return true
 }
 
+// indexMatches reports whether the rendered index shows every meeting of
+// r, in order, with its owner, title, state and roster size.
+func indexMatches(rows []indexRow, r *fleettest.Rig) bool {
+	owners := r.Owners()
+	if len(rows) != len(r.IDs()) {
+		return false
+	}
+	for i, id := range r.IDs() {
+		want := indexRow{Conference: id, Owner: owners[id], OwnerText: owners[id], Title: "confwatch demo: platform weekly sync",
+			State: "In progress", Participants: fmt.Sprint(len(r.Meeting(id).View().Participants))}
+		if rows[i] != want || want.Owner == "" {
+			return false
+		}
+	}
+	return true
+}
+
 func workerName(id string) string {
 	if i := strings.LastIndexByte(id, '-'); i > 0 {
 		return id[:i]
@@ -125,21 +142,7 @@ func TestFleetDashboardInChromium(t *testing.T) {
 
 	start := time.Now()
 	must(t, chromedp.Do(b.ctx, chromedp.Navigate(d.url+"/")))
-	poll(b, "index: every meeting, owner and roster size", start, readIndex, func(rows []indexRow) bool {
-		owners := r.Owners()
-		if len(rows) != len(r.IDs()) {
-			return false
-		}
-		for i, id := range r.IDs() {
-			row := rows[i]
-			if row.Conference != id || row.Owner == "" || row.Owner != owners[id] || row.OwnerText != owners[id] ||
-				row.Participants != fmt.Sprint(len(r.Meeting(id).View().Participants)) ||
-				row.Title != "confwatch demo: platform weekly sync" || row.State != "In progress" {
-				return false
-			}
-		}
-		return true
-	})
+	poll(b, "index: every meeting, owner and roster size", start, readIndex, func(rows []indexRow) bool { return indexMatches(rows, r) })
 	b.screenshot("dashboard-fleet-index.png")
 
 	// The meeting to follow, and the worker that holds it.

@@ -47,6 +47,22 @@ func assertNoCanary(t *testing.T, what string, texts ...string) {
 	}
 }
 
+// rowsMatch reports whether rows are r's meetings, in order, each with
+// its owner, a title and its roster size.
+func rowsMatch(rows []meetingRow, r *fleettest.Rig) bool {
+	if len(rows) != len(r.IDs()) {
+		return false
+	}
+	owners := r.Owners()
+	for i, id := range r.IDs() {
+		row := rows[i]
+		if row.Conference != id || row.Owner != owners[id] || row.Participants != len(r.Meeting(id).View().Participants) || row.Title == "" {
+			return false
+		}
+	}
+	return true
+}
+
 func TestFleetIndexAndAPI(t *testing.T) {
 	r := fleettest.New(t, 3)
 	r.StartWorker("w1")
@@ -56,17 +72,7 @@ func TestFleetIndexAndAPI(t *testing.T) {
 	var rows []meetingRow
 	fleettest.Poll(t, wait, "every meeting in /meetings with its owner and roster", func() bool {
 		rows = nil
-		if json.Unmarshal(get(t, d.url+"/meetings"), &rows) != nil || len(rows) != len(r.IDs()) {
-			return false
-		}
-		owners := r.Owners()
-		for i, id := range r.IDs() {
-			row := rows[i]
-			if row.Conference != id || row.Owner != owners[id] || row.Participants != len(r.Meeting(id).View().Participants) || row.Title == "" {
-				return false
-			}
-		}
-		return true
+		return json.Unmarshal(get(t, d.url+"/meetings"), &rows) == nil && rowsMatch(rows, r)
 	})
 	index := string(get(t, d.url+"/"))
 	for _, id := range r.IDs() {

@@ -146,6 +146,12 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.NATS.Enabled() {
 		return runFleet(ctx, cfg, log)
 	}
+	return runMeeting(ctx, cfg, log)
+}
+
+// runMeeting serves one meeting, cfg's or the demo's, watched by a
+// session of its own.
+func runMeeting(ctx context.Context, cfg config, log *slog.Logger) error {
 	t := target{Conference: cfg.Conference, Password: cfg.Password, API: cmp.Or(cfg.API, token.DefaultBaseURL)}
 	var fake *fakemeeting.Server
 	if t.Conference == "" {
