@@ -50,8 +50,8 @@ type fleetReader interface {
 	// Meetings lists the fleet's meetings, ordered by conference ID.
 	Meetings(ctx context.Context) ([]meetingRow, error)
 	// Watch feeds to with one meeting's stored state, owner and changes
-	// until ctx is done.
-	Watch(ctx context.Context, conference string, to *fleetSource) error
+	// until ctx is done, going on after failures.
+	Watch(ctx context.Context, conference string, to *fleetSource)
 }
 
 // fleetSite serves a fleet: the index of its meetings at /, as JSON at
@@ -198,11 +198,7 @@ func (s *fleetSite) meeting(id string) (*server, bool) {
 	src := newFleetSource(nil, s.down.Load)
 	srv := newServer(src, s.cfg)
 	s.servers[id], s.sources[id] = srv, src
-	s.wg.Go(func() {
-		if err := s.fleet.Watch(s.ctx, id, src); err != nil && s.ctx.Err() == nil {
-			s.log.Error("dashboard: watching a meeting of the fleet stopped", "conference", id, "err", err)
-		}
-	})
+	s.wg.Go(func() { s.fleet.Watch(s.ctx, id, src) })
 	s.log.Info("dashboard: following a meeting of the fleet", "conference", id)
 	return srv, true
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/confwatch/confwatch/events/meeting"
 	"github.com/confwatch/confwatch/fleet"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
@@ -136,19 +137,46 @@ func (r *Rig) Owners() map[string]string {
 	return out
 }
 
-// WaitSubscribed waits until every meeting has a lease and exactly one
-// subscribed socket.
+// WaitSubscribed waits until every meeting has a lease, exactly one
+// subscribed socket, and its picture stored with the fake's roster: only
+// then has its owner published what a reader starts from, so that killing
+// the owner is a failover in the middle of a meeting, not before it.
 func (r *Rig) WaitSubscribed(d time.Duration) {
 	r.t.Helper()
-	Poll(r.t, d, "every meeting held and subscribed once", func() bool {
+	Poll(r.t, d, "every meeting held, subscribed once and stored", func() bool {
 		c := r.Svc.Counters()
 		for _, id := range r.IDs() {
-			if c.Meetings[id].Subscribed != 1 {
+			if c.Meetings[id].Subscribed != 1 || !r.stored(id) {
 				return false
 			}
 		}
 		return len(r.Owners()) == len(r.IDs())
 	})
+}
+
+// stored reports whether the fleet stored a picture of meeting id with
+// the fake's participants.
+func (r *Rig) stored(id string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kv, err := r.JS.KeyValue(ctx, fleet.BucketState)
+	if err != nil {
+		return false
+	}
+	e, err := kv.Get(ctx, id)
+	if err != nil {
+		return false
+	}
+	var s meeting.Snapshot
+	if json.Unmarshal(e.Value(), &s) != nil || len(s.Participants) != len(r.Meeting(id).View().Participants) {
+		return false
+	}
+	for _, p := range s.Participants {
+		if _, ok := r.Meeting(id).View().Participants[p.PID]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Poll checks cond every 20 ms until it holds, failing t after d.
