@@ -65,7 +65,9 @@
 //
 // # Ending
 //
-// Run returns at the end record, when ctx is done, and when the meeting
+// Run returns at the end record (or, once caught up, when the stored
+// picture it started from is of the meeting's end and the stream no longer
+// holds the record), when ctx is done, and when the meeting
 // is not, or no longer, in the fleet's desired set (ErrNotWatched) once
 // every record the stream holds for it has been delivered: no owner will
 // publish more, so waiting would hang a consumer for ever. A meeting

@@ -249,7 +249,13 @@ func (f *Feed) Run(ctx context.Context, h events.Handler) error {
 				return err
 			}
 		}
-		if r.watched == 0 && r.pending == 0 && r.buf == nil {
+		caughtUp := r.pending == 0 && r.buf == nil
+		switch {
+		case caughtUp && r.seedEnded:
+			// The stored picture is of the end, and the stream no longer
+			// holds the end record (it aged out).
+			return f.errorf("%w", connector.ErrMeetingEnded)
+		case caughtUp && r.watched == 0:
 			return f.errorf("%w", ErrNotWatched)
 		}
 	}
@@ -430,6 +436,7 @@ type runner struct {
 	buf      []parsed
 	versions map[string]meeting.TypeVersion
 
+	seedEnded         bool // the seed is the picture of the meeting's end
 	started, blind    bool // a session's stream has begun; it is between a Disconnected and a (re)subscribe
 	blindFrom, lastAt time.Time
 	lastWorker        string
@@ -464,6 +471,7 @@ func (r *runner) seeded(seed *Snapshot) {
 	r.started = true
 	r.blind, r.blindFrom = !seed.Snapshot.Connected, seed.Snapshot.BlindSince
 	r.lastAt = seed.Updated
+	r.seedEnded = seed.Snapshot.Status.State == events.StateDestroyed
 	if r.pending > 0 {
 		r.buf, r.versions = []parsed{}, seed.Snapshot.Versions
 	}

@@ -207,4 +207,36 @@ func TestWatchStateAndMeetings(t *testing.T) {
 	if m.Conference != r.id || m.State != "ended" || m.Owner != w.w.ID() || m.Title != last.Snapshot.Title || m.Participants != len(last.Snapshot.Participants) || m.LastEvent.IsZero() {
 		t.Errorf("Meetings = %+v", m)
 	}
+
+	// With the records aged out of the stream, a reader starting from the
+	// stored picture of the end still ends.
+	s, err := r.js.Stream(ctx, fleet.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx, jetstream.WithPurgeSubject(fleet.SubjectPrefix+"."+r.id+".>")); err != nil {
+		t.Fatal(err)
+	}
+	c := r.consume(ctx, 0)
+	if err := c.wait(t); !isEnded(err) {
+		t.Errorf("Run from the stored end = %v, want the meeting's end", err)
+	}
+}
+
+// TestFeedStopsWhenUnwatched: a meeting removed from the desired set
+// ends Run with ErrNotWatched once its records are delivered, rather than
+// waiting for ever for an owner that will not come.
+func TestFeedStopsWhenUnwatched(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.worker("w1")
+	c := r.consume(ctx, 0)
+	waitFor(t, 10*time.Second, "the owner's first records delivered", func() bool { return c.feed.Stats().Delivered > 3 })
+	if _, err := fleet.Apply(ctx, r.js, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.wait(t); !errors.Is(err, feed.ErrNotWatched) {
+		t.Errorf("Run = %v, want ErrNotWatched", err)
+	}
 }
