@@ -137,7 +137,7 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 		}
 		src = &sessionSource{sess: sess, w: w, conf: t.conference}
 	}
-	mux := events.NewMux(events.MuxConfig{Logger: log})
+	mux := events.NewMux(log)
 	st := &stream{printer: out.printer, changed: out.changed, semantic: w.semantic || out.printer != nil && out.printer.pretty}
 	if st.state, err = src.newState(ctx, meeting.Config{Logger: log, OnChange: st.change}); err != nil {
 		return err
