@@ -148,7 +148,7 @@ func (f *fleetSource) Connection() connection {
 	switch {
 	case f.snap == nil:
 		c.State = connConnecting
-	case f.snap.Status.State == "Destroyed":
+	case f.snap.Status.Ended():
 		c.State = connEnded
 	case f.linkDown():
 		c.State = connReconnecting
