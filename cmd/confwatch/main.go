@@ -5,6 +5,7 @@
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
 //	confwatch fleet                      # one worker of a fleet on NATS JetStream
+//	confwatch tail --nats nats://127.0.0.1:4222 --conference 986112045  # from the fleet, no credentials
 //	confwatch control lower-hand --conference 986112045 --name "Zhang Min"
 //	confwatch version
 //

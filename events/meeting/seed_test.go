@@ -96,7 +96,7 @@ func TestContinue(t *testing.T) {
 	sc := newScript()
 	stream := []events.Event{
 		&events.Subscribed{At: t0},
-		sc.full(dyn(events.StateCreated, 0, 0)),
+		sc.full(dyn("Created", 0, 0)),
 		sc.full(parts(join("A", "Ann", 1), join("B", "Bob", 2))),
 		sc.full(speakers("A", 50)),
 		sc.delta(parts(set("B", "HAND", "1")), 4),
@@ -105,7 +105,7 @@ func TestContinue(t *testing.T) {
 	}
 	sc.at = t0.Add(4 * time.Minute)
 	stream = append(stream,
-		sc.full(dyn(events.StateCreated, 1, 0)),
+		sc.full(dyn("Created", 1, 0)),
 		sc.full(parts(join("A", "Ann", 1), join("B", "Bob", 2, "HAND", "1"), join("C", "Cai", 3))),
 		sc.full(speakers("C", 60)),
 		sc.delta(parts(set("A", "MUTE", "1")), 1),

@@ -471,7 +471,7 @@ func (r *runner) seeded(seed *Snapshot) {
 	r.started = true
 	r.blind, r.blindFrom = !seed.Snapshot.Connected, seed.Snapshot.BlindSince
 	r.lastAt = seed.Updated
-	r.seedEnded = seed.Snapshot.Status.State == events.StateDestroyed
+	r.seedEnded = ended(seed.Snapshot)
 	if r.pending > 0 {
 		r.buf, r.versions = []parsed{}, seed.Snapshot.Versions
 	}

@@ -189,7 +189,7 @@ func TestWatchStateAndMeetings(t *testing.T) {
 		t.Fatalf("WatchState = %v, want the meeting's end", err)
 	}
 	last := snaps[len(snaps)-1]
-	if len(snaps) < 5 || last.Snapshot.Status.State != events.StateDestroyed || last.Owner != w.w.ID() || last.Conference != r.id || last.Updated.IsZero() {
+	if len(snaps) < 5 || last.Snapshot.Status.State != "Destroyed" || last.Owner != w.w.ID() || last.Conference != r.id || last.Updated.IsZero() {
 		t.Errorf("%d snapshots, last %+v", len(snaps), last)
 	}
 	if got, want := redactedJSON(t, last.Snapshot), redactedJSON(t, r.waitEnded()); got != want {

@@ -160,7 +160,7 @@ func (r *rig) waitEnded() *meeting.Snapshot {
 	var s *meeting.Snapshot
 	waitFor(r.t, 20*time.Second, "the stored picture of the meeting's end", func() bool {
 		s = r.stored()
-		return s != nil && s.Status.State == events.StateDestroyed
+		return s != nil && s.Status.State == "Destroyed"
 	})
 	return s
 }
@@ -206,7 +206,7 @@ func (r *rig) consume(ctx context.Context, since time.Duration) *consumer {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	c.mux = events.NewMux(events.MuxConfig{})
+	c.mux = events.NewMux(nil)
 	c.mux.HandleAll(c.state, events.HandlerOptions{Name: "state", Queue: 4096})
 	c.mux.HandleAll(events.HandlerFunc(func(_ context.Context, e events.Event) {
 		if rec, ok := record.FromEvent(r.id, e); ok && rec.Kind == record.KindStatus {

@@ -130,7 +130,7 @@ func WatchState(ctx context.Context, js jetstream.JetStream, conference string, 
 			}
 			s.Owner, cur = owner, s
 			fn(*s)
-			if s.Snapshot.Status.State == events.StateDestroyed {
+			if ended(s.Snapshot) {
 				return fmt.Errorf("feed: meeting %s: %w", conference, connector.ErrMeetingEnded)
 			}
 		case e, ok := <-leases:
@@ -165,4 +165,10 @@ func waitBucket(ctx context.Context, js jetstream.JetStream, name string) (jetst
 		case <-t.C:
 		}
 	}
+}
+
+// ended reports a picture of a meeting that has ended, as its status push
+// tells it.
+func ended(s *meeting.Snapshot) bool {
+	return (&events.ConfDynamicInfoNotify{State: s.Status.State}).Ended()
 }
