@@ -16,8 +16,9 @@
 // state, which names the worker watching it, marks when the meeting moved
 // to another worker, and lists the changes the workers published, those
 // found while the meeting moved marked as such. It needs only the NATS
-// flags (-nats-creds, or -nats-user and -nats-password-file; -nats-ca,
-// -nats-cert and -nats-key for TLS); CONFWATCH_HOST_PASSWORD is not read.
+// flags (-nats-creds, -nats-user with -nats-password-file, or
+// -nats-token-file; -nats-ca, -nats-cert and -nats-key for TLS);
+// CONFWATCH_HOST_PASSWORD is not read.
 //
 // The page has no authentication: keep -addr on loopback, or put the
 // dashboard behind a proxy that authenticates.

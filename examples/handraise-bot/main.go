@@ -14,8 +14,9 @@
 //
 // With -nats the bot logs in to nothing: it reads the meeting from the
 // stream a confwatch fleet publishes (package fleet/feed), as a read-only
-// reporter that needs only the NATS flags (-nats-creds, or -nats-user and
-// -nats-password-file; -nats-ca, -nats-cert and -nats-key for TLS), and
+// reporter that needs only the NATS flags (-nats-creds, -nats-user with
+// -nats-password-file, or -nats-token-file; -nats-ca, -nats-cert and
+// -nats-key for TLS), and
 // CONFWATCH_HOST_PASSWORD is not read. Acting is the exception: lowering
 // hands and admitting go through the meeting's control API, so with
 // -lower-after or -admit the bot also needs CONFWATCH_HOST_PASSWORD (and

@@ -7,7 +7,7 @@
 //	nc, err := nf.Connect("dashboard", log) // when nf.Enabled()
 //
 // A consumer only reads what the fleet publishes: it needs no meeting
-// credentials, and the NATS ones (a creds file, a password file) are read
+// credentials, and the NATS ones (a creds, password or token file) are read
 // at Connect and never logged or quoted in an error.
 package natsconn
 
@@ -35,6 +35,9 @@ type Flags struct {
 	// User and PasswordFile log in with a user and the password on the
 	// file's first line (-nats-user, -nats-password-file).
 	User, PasswordFile string
+	// TokenFile logs in with the token on the file's first line
+	// (-nats-token-file).
+	TokenFile string
 	// CA is a PEM file of the certificates to trust (-nats-ca).
 	CA string
 	// Cert and Key are a PEM client certificate and its key, for servers
@@ -48,6 +51,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.Creds, "nats-creds", "", "NATS user credentials `FILE`")
 	fs.StringVar(&f.User, "nats-user", "", "NATS `user`, with -nats-password-file")
 	fs.StringVar(&f.PasswordFile, "nats-password-file", "", "`FILE` whose first line is the NATS user's password")
+	fs.StringVar(&f.TokenFile, "nats-token-file", "", "`FILE` whose first line is a NATS token")
 	fs.StringVar(&f.CA, "nats-ca", "", "trust the PEM certificates in `FILE` for NATS")
 	fs.StringVar(&f.Cert, "nats-cert", "", "PEM client certificate `FILE` for NATS, with -nats-key")
 	fs.StringVar(&f.Key, "nats-key", "", "PEM private key `FILE` of -nats-cert")
@@ -70,8 +74,14 @@ func (f Flags) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if f.Creds != "" && (f.User != "" || f.PasswordFile != "") {
-		errs = append(errs, errors.New("-nats-creds and -nats-user are two ways to log in: give one"))
+	logins := 0
+	for _, v := range []string{f.Creds, f.User, f.TokenFile} {
+		if v != "" {
+			logins++
+		}
+	}
+	if logins > 1 {
+		errs = append(errs, errors.New("-nats-creds, -nats-user and -nats-token-file are three ways to log in: give one"))
 	}
 	if (f.User == "") != (f.PasswordFile == "") {
 		errs = append(errs, errors.New("-nats-user and -nats-password-file go together"))
@@ -128,6 +138,13 @@ func (f Flags) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
 			return nil, fmt.Errorf("natsconn: -nats-password-file: %w", err)
 		}
 		opts = append(opts, nats.UserInfo(f.User, pw))
+	}
+	if f.TokenFile != "" {
+		tok, err := firstLine(f.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("natsconn: -nats-token-file: %w", err)
+		}
+		opts = append(opts, nats.Token(tok))
 	}
 	if f.CA != "" {
 		opts = append(opts, nats.RootCAs(f.CA))

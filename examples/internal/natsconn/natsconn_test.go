@@ -53,11 +53,11 @@ func TestRegisterNamesTheFlagsAsTheCLI(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	f.Register(fs)
 	err := fs.Parse([]string{"-nats", "nats://127.0.0.1:4222", "-nats-creds", "a.creds", "-nats-user", "u",
-		"-nats-password-file", "pw", "-nats-ca", "ca.pem", "-nats-cert", "c.pem", "-nats-key", "k.pem"})
+		"-nats-password-file", "pw", "-nats-token-file", "tok", "-nats-ca", "ca.pem", "-nats-cert", "c.pem", "-nats-key", "k.pem"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := natsconn.Flags{URL: "nats://127.0.0.1:4222", Creds: "a.creds", User: "u", PasswordFile: "pw", CA: "ca.pem", Cert: "c.pem", Key: "k.pem"}
+	want := natsconn.Flags{URL: "nats://127.0.0.1:4222", Creds: "a.creds", User: "u", PasswordFile: "pw", TokenFile: "tok", CA: "ca.pem", Cert: "c.pem", Key: "k.pem"}
 	if f != want {
 		t.Errorf("parsed %+v, want %+v", f, want)
 	}
@@ -78,6 +78,8 @@ func TestValidate(t *testing.T) {
 		{"no scheme", natsconn.Flags{URL: "127.0.0.1"}, []string{"not a URL"}},
 		{"http", natsconn.Flags{URL: "http://h:1"}, []string{`scheme "http"`}},
 		{"creds and user", natsconn.Flags{URL: "nats://h:1", Creds: "c", User: "u", PasswordFile: "f"}, []string{"give one"}},
+		{"token and creds", natsconn.Flags{URL: "nats://h:1", Creds: "c", TokenFile: "t"}, []string{"give one"}},
+		{"token", natsconn.Flags{URL: "nats://h:1", TokenFile: "t"}, nil},
 		{"user alone", natsconn.Flags{URL: "nats://h:1", User: "u"}, []string{"go together"}},
 		{"cert alone", natsconn.Flags{URL: "nats://h:1", Cert: "c"}, []string{"-nats-cert and -nats-key"}},
 		{"all wrong", natsconn.Flags{URL: "ftp://h", PasswordFile: "f", Key: "k"}, []string{"scheme", "-nats-user and", "-nats-cert and"}},
@@ -175,6 +177,32 @@ func TestConnectWithUserAndPasswordFile(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), canaryPassword) {
 		t.Errorf("the log holds the password:\n%s", logs.String())
+	}
+}
+
+func TestConnectWithTokenFile(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true, Authorization: canaryPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	dir := t.TempDir()
+	nc, err := natsconn.Flags{URL: ns.ClientURL(), TokenFile: writeFile(t, dir, "tok", canaryPassword+"\n")}.Connect("test", nil)
+	if err != nil {
+		t.Fatalf("Connect with the right token: %v", err)
+	}
+	nc.Close()
+	nc, err = natsconn.Flags{URL: ns.ClientURL(), TokenFile: writeFile(t, dir, "bad", "wrong\n")}.Connect("test", nil)
+	if err == nil {
+		nc.Close()
+		t.Fatal("Connect with a wrong token = nil, want an error")
+	}
+	if strings.Contains(err.Error(), canaryPassword) {
+		t.Errorf("the error quotes the token: %v", err)
 	}
 }
 
