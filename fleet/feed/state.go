@@ -111,42 +111,71 @@ func WatchState(ctx context.Context, js jetstream.JetStream, conference string, 
 		return fmt.Errorf("feed: meeting %s: read the leases: %w", conference, err)
 	}
 
-	var cur *Snapshot
-	owner := ""
+	w := &stateWatch{conf: conference, fn: fn}
+	return w.run(ctx, sw.Updates(), leases)
+}
+
+// run follows the state and lease entries until ctx is done, the watch
+// stops or the meeting ended.
+func (w *stateWatch) run(ctx context.Context, states, leases <-chan jetstream.KeyValueEntry) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case e, ok := <-sw.Updates():
+		case e, ok := <-states:
 			if !ok {
-				return fmt.Errorf("feed: meeting %s: the state watch stopped", conference)
+				return fmt.Errorf("feed: meeting %s: the state watch stopped", w.conf)
 			}
-			if e == nil || e.Operation() != jetstream.KeyValuePut {
-				continue
-			}
-			s, err := snapshotOf(conference, e)
-			if err != nil {
+			if err := w.state(e); err != nil {
 				return err
-			}
-			s.Owner, cur = owner, s
-			fn(*s)
-			if ended(s.Snapshot) {
-				return fmt.Errorf("feed: meeting %s: %w", conference, connector.ErrMeetingEnded)
 			}
 		case e, ok := <-leases:
 			if !ok {
-				leases = nil
+				leases = nil // a nil channel is never ready
 				continue
 			}
-			if e == nil {
-				continue
-			}
-			owner = ownerOf(e)
-			if cur != nil && cur.Owner != owner {
-				cur.Owner = owner
-				fn(*cur)
-			}
+			w.lease(e)
 		}
+	}
+}
+
+// stateWatch is WatchState's picture: the last stored Snapshot and the
+// owner. It is owned by WatchState's goroutine.
+type stateWatch struct {
+	conf  string
+	fn    func(Snapshot)
+	cur   *Snapshot
+	owner string
+}
+
+// state takes a state entry: a new picture for fn, and the end when it is
+// the picture of the meeting's end.
+func (w *stateWatch) state(e jetstream.KeyValueEntry) error {
+	if e == nil || e.Operation() != jetstream.KeyValuePut {
+		return nil
+	}
+	s, err := snapshotOf(w.conf, e)
+	if err != nil {
+		return err
+	}
+	s.Owner, w.cur = w.owner, s
+	w.fn(*s)
+	if ended(s.Snapshot) {
+		return fmt.Errorf("feed: meeting %s: %w", w.conf, connector.ErrMeetingEnded)
+	}
+	return nil
+}
+
+// lease takes a lease entry: fn sees the picture again when the owner
+// changed.
+func (w *stateWatch) lease(e jetstream.KeyValueEntry) {
+	if e == nil {
+		return
+	}
+	w.owner = ownerOf(e)
+	if w.cur != nil && w.cur.Owner != w.owner {
+		w.cur.Owner = w.owner
+		w.fn(*w.cur)
 	}
 }
 
