@@ -3,7 +3,6 @@ package connector
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -22,12 +21,15 @@ import (
 // to deliver events and request resyncs, the counters, the logger and the
 // text cleaner. One per session, shared by its links.
 type linkEnv struct {
-	cfg     *Config
-	log     *slog.Logger
-	c       *counters
-	deliver func(e events.Event, force bool) bool
-	resync  func(reason string)
-	clean   func(string) string
+	cfg *Config
+	log *slog.Logger
+	c   *counters
+	// deliver queues a push whose frame had n bytes; false: the queue
+	// is full. announce queues a lifecycle event, which is never refused.
+	deliver  func(p *events.Push, n int64) bool
+	announce func(e events.Event)
+	resync   func(reason string)
+	clean    func(string) string
 }
 
 // link is one live socket: exactly one reader goroutine and one writer
@@ -138,149 +140,6 @@ func (l *link) shutdown(bye bool) {
 	<-l.wrDone
 	l.fail(errClosedByUs)
 	<-l.readDone
-}
-
-func (l *link) read() {
-	defer close(l.readDone)
-	env := l.env
-	replied := false
-	progress := &progressReader{last: &l.lastRecv, clk: env.cfg.Clock}
-	for {
-		mt, r, err := l.conn.NextReader()
-		if err != nil {
-			l.fail(l.readError(err))
-			return
-		}
-		progress.r = r
-		data, err := io.ReadAll(progress)
-		if err != nil {
-			l.fail(l.readError(err))
-			return
-		}
-		l.busy.Store(true)
-		if !l.handle(mt, data, &replied) {
-			return
-		}
-		l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
-		l.busy.Store(false)
-	}
-}
-
-// handle decodes and delivers one message. It reports false when the
-// link must end (the meeting ended).
-func (l *link) handle(mt int, data []byte, replied *bool) bool {
-	env := l.env
-	env.c.framesIn.Add(1)
-	env.c.bytesIn.Add(int64(len(data)))
-	if mt != websocket.TextMessage {
-		env.c.binary.Add(1)
-		env.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
-		return true
-	}
-	f, err := decodeFrame(data)
-	if err != nil {
-		env.c.malformed.Add(1)
-		env.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.String("err", env.clean(err.Error())))
-		return true
-	}
-	switch f := f.(type) {
-	case *wire.HeartBeat:
-		l.echoes.Add(1)
-		env.c.heartbeatsEcho.Add(1)
-	case *wire.SubscribeReply:
-		// Only the first reply decides; later ones are ignored.
-		if !*replied {
-			*replied = true
-			l.accept(f)
-		}
-	case *events.Push:
-		env.cfg.Observer.pushReceived(f, l.lastRecv.Load())
-		if !env.deliver(f, false) {
-			env.c.dropped.Add(1)
-			env.cfg.Observer.dropped(f)
-			env.resync("handler queue full")
-		}
-		if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
-			l.ended.Store(true)
-			l.fail(ErrMeetingEnded)
-			return false
-		}
-	}
-	return true
-}
-
-// accept handles the first Subscribe reply: an acceptance that wins the
-// phase is counted and announced before it is handed to the waiting
-// attempt, so that a handler seeing Subscribed (or any push after it)
-// never reads Stats that lag behind.
-func (l *link) accept(r *wire.SubscribeReply) {
-	if r.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
-		l.env.c.subscribes.Add(1)
-		now := l.env.cfg.Clock.Now()
-		l.env.cfg.Observer.resubscribed(l.ann, now)
-		l.env.deliver(l.ann.event(now), true)
-	}
-	l.subReply <- r // capacity 1, the only send
-}
-
-// decodeFrame decodes a server frame: a push, or the Subscribe reply or
-// HeartBeat echo, which events.Decode leaves to the connector (with one
-// scan for the action, Decode's).
-func decodeFrame(data []byte) (any, error) {
-	p, err := events.Decode(data)
-	if err != nil {
-		return nil, err
-	}
-	switch p.Action {
-	case wire.ActionHeartBeat:
-		return frameOf(wire.DecodeHeartBeat(data))
-	case wire.ActionSubscribe:
-		return frameOf(wire.DecodeSubscribeReply(data))
-	}
-	return p, nil
-}
-
-// frameOf returns f, or a nil interface (not a typed nil) with err.
-func frameOf[F any](f *F, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// progressReader records the time whenever message data arrives.
-type progressReader struct {
-	r    io.Reader
-	last *atomic.Int64
-	clk  clock.Clock
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 {
-		p.last.Store(p.clk.Now().UnixNano())
-	}
-	return n, err
-}
-
-// readError turns a read failure into the link's reason; server text in
-// it (a close reason) is cleaned.
-func (l *link) readError(err error) error {
-	env := l.env
-	if errors.Is(err, websocket.ErrReadLimit) {
-		env.c.oversize.Add(1)
-		env.log.Warn("a frame exceeded the read limit; redialing", slog.Int64("limit", env.cfg.ReadLimit))
-		return fmt.Errorf("%w (%d bytes)", ErrFrameTooLarge, env.cfg.ReadLimit)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, env.cfg.ReadTimeout)
-	}
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		return fmt.Errorf("connector: read: %w", &websocket.CloseError{Code: ce.Code, Text: env.clean(ce.Text)})
-	}
-	return fmt.Errorf("connector: read: %s", env.clean(err.Error()))
 }
 
 func (l *link) write(subscribe []byte) {

@@ -25,8 +25,8 @@ type queue struct {
 	h   events.Handler
 
 	mu         sync.Mutex
-	items      []events.Event
-	spare      []events.Event // the drained batch's slice, for reuse
+	items      []item
+	spare      []item // the drained batch's slice, for reuse
 	limit      int
 	bytesLimit int64
 	bytes      int64 // frame bytes of the pushes waiting
@@ -46,33 +46,48 @@ func (q *queue) start(ctx context.Context, h events.Handler) {
 	q.ctx, q.h = ctx, h
 }
 
-// size is what e counts against bytesLimit.
-func size(e events.Event) int64 {
-	if p, ok := e.(*events.Push); ok {
-		return int64(len(p.Raw))
-	}
-	return 0
+// item is one waiting event and the frame bytes it counts against
+// bytesLimit (0 for lifecycle events). The size travels with the event
+// because a decoded push need not keep its frame (Config.KeepRaw).
+type item struct {
+	e events.Event
+	n int64
 }
 
-// put appends e. A push is refused (false) when limit events, or
-// bytesLimit bytes of pushes, are waiting (one push alone may exceed
-// bytesLimit: a queue that waits for nothing takes it); anything is
-// refused once the queue is closed.
-func (q *queue) put(e events.Event, force bool) bool {
+// put appends a push whose frame had n bytes. It is refused (false) when
+// limit events, or bytesLimit bytes of pushes, are waiting (one push alone
+// may exceed bytesLimit: a queue that waits for nothing takes it), or once
+// the queue is closed.
+func (q *queue) put(p *events.Push, n int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := size(e)
-	if q.closed || (!force && (len(q.items) >= q.limit || (q.bytes > 0 && q.bytes+n > q.bytesLimit))) {
+	if q.closed || len(q.items) >= q.limit || (q.bytes > 0 && q.bytes+n > q.bytesLimit) {
 		return false
 	}
 	q.bytes += n
-	q.items = append(q.items, e)
+	q.append(item{p, n})
+	return true
+}
+
+// lifecycle appends a lifecycle event, which no bound refuses: losing one
+// would leave the handler with a wrong picture of the link. Only a closed
+// queue refuses it.
+func (q *queue) lifecycle(e events.Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.append(item{e, 0})
+	}
+}
+
+// append adds it and starts a dispatcher when none runs. q.mu is held.
+func (q *queue) append(it item) {
+	q.items = append(q.items, it)
 	if !q.running {
 		q.running = true
 		q.wg.Add(1)
 		go q.dispatch()
 	}
-	return true
 }
 
 // close refuses further puts; the dispatcher still delivers what waits.
@@ -114,12 +129,12 @@ func (q *queue) dispatch() {
 		}
 		q.items, q.spare = q.spare[:0], nil
 		q.mu.Unlock()
-		for i, e := range batch {
-			q.h.HandleEvent(q.ctx, e)
-			batch[i] = nil
-			if n := size(e); n > 0 {
+		for i, it := range batch {
+			q.h.HandleEvent(q.ctx, it.e)
+			batch[i] = item{}
+			if it.n > 0 {
 				q.mu.Lock()
-				q.bytes -= n
+				q.bytes -= it.n
 				q.mu.Unlock()
 			}
 		}

@@ -63,8 +63,8 @@ func New(cfg Config) (*Session, error) {
 	s.c.reconnects = map[string]int64{}
 	s.env = &linkEnv{
 		cfg: &s.cfg, log: s.log, c: &s.c, clean: s.clean,
-		deliver: s.q.put,
-		resync:  func(reason string) { s.Resync(reason) },
+		deliver: s.q.put, announce: s.q.lifecycle,
+		resync: func(reason string) { s.Resync(reason) },
 	}
 	return s, nil
 }

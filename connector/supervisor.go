@@ -90,7 +90,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 		s.log.Info("resyncing", slog.String("reason", reason))
 		sv.blindFrom, sv.resyncing = now, true
 		s.watch.set(StateReconnecting)
-		s.q.put(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"}, true)
+		s.q.lifecycle(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"})
 		return nil, nil
 	}
 	var h *healthyEnd
@@ -103,7 +103,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 	fail := classify(StageLive, err, s.cfg.Backoff.Max)
 	sv.blindFrom, sv.hist.outageStart = now, now
 	s.log.Warn("disconnected", slog.String("class", fail.Class.String()), slog.Any("err", fail.Err))
-	s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
+	s.q.lifecycle(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()})
 	return fail, nil
 }
 
