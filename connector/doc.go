@@ -31,9 +31,12 @@
 // can inflate past ReadLimit). A ws:// wsURL is refused unless
 // Config.AllowPlainText.
 //
-// A live socket has exactly one reader and one writer goroutine; Subscribe,
-// heartbeats and control frames all go through the writer with write
-// deadlines. Only message data counts as a sign of life — byte by byte, so
+// A live socket has exactly one goroutine, its reader. Frames are written
+// one at a time under the link's write lock, each with a write deadline:
+// Subscribe and heartbeats from Run's goroutine, which also serves the
+// link's timers (heartbeat, silence watchdog, control-token keep-alive)
+// while it waits, a subtitle control from its caller's. So an idle
+// session holds two goroutines: Run's and the reader. Only message data counts as a sign of life — byte by byte, so
 // that a large snapshot on a slow link is not mistaken for silence — and
 // WebSocket pings, pongs and empty fragments do not: silence past
 // ReadTimeout, or MaxMissedHeartbeats heartbeats without an echo while no

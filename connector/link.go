@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,9 +33,13 @@ type linkEnv struct {
 	clean    func(string) string
 }
 
-// link is one live socket: exactly one reader goroutine and one writer
-// goroutine, both started by start and joined by shutdown. Every frame
-// sent, heartbeats included, goes through the writer.
+// link is one live socket. It has one goroutine, the reader, started by
+// start and joined by shutdown. Frames are written by whoever sends them,
+// one at a time under the link's write lock: Subscribe and heartbeats by
+// the supervisor (Run's goroutine, which also serves the link's timers
+// while it waits in awaitReply and live), a subtitle control by its
+// caller. An idle session therefore holds two goroutines, Run's and the
+// reader (BENCHMARKS.md, memory).
 type link struct {
 	env  *linkEnv
 	conn *websocket.Conn
@@ -45,11 +50,22 @@ type link struct {
 	// copy made before the dial: the supervisor's fields are its own.
 	ann announcement
 
-	out      chan outFrame             // to the writer
 	subReply chan *wire.SubscribeReply // capacity 1
-	stop     chan struct{}             // closed by shutdown: writer exits
 	readDone chan struct{}             // closed by the reader on exit
-	wrDone   chan struct{}             // closed by the writer on exit
+
+	// wlock is the write lock: a token of capacity 1 rather than a
+	// mutex, so that a caller can stop waiting for it when its context
+	// ends. closed is set by shutdown before anything else: no frame is
+	// written after it (write checks it under the lock; a write already
+	// under way fails when shutdown closes the socket).
+	wlock  chan struct{}
+	closed atomic.Bool
+
+	// beat and watchdog are the link's liveness timers, on the session's
+	// clock, served by the supervisor (heartbeat, checkSilence). sent counts the
+	// heartbeats sent; only the supervisor touches it.
+	beat, watchdog clock.Timer
+	sent           int64
 
 	// lastRecv is the clock time, unix ns, when message data last
 	// arrived. Only data counts as life: WebSocket pings, pongs and empty
@@ -73,15 +89,12 @@ type link struct {
 
 	errOnce sync.Once
 	err     error // first reason the link ended
-	sendBye atomic.Bool
 }
 
-type outFrame struct {
-	data   []byte
-	result chan error // capacity 1, may be nil
-}
-
-var errClosedByUs = errors.New("connector: link closed by the session")
+var (
+	errClosedByUs = errors.New("connector: link closed by the session")
+	errLinkClosed = errors.New("connector: the link is closed")
+)
 
 // Link phases (link.phase).
 const (
@@ -90,18 +103,25 @@ const (
 	phaseAbandoned
 )
 
+// newLink wraps a dialled socket. Its timers start now: the heartbeat
+// schedule and the silence watchdog run from before Subscribe is sent, so
+// that whoever sees the session subscribed (a test moving a fake clock)
+// finds them armed.
 func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announcement) *link {
+	cfg := env.cfg
 	l := &link{
 		env: env, conn: conn, ctl: ctl, ann: ann,
-		out:      make(chan outFrame, 4),
 		subReply: make(chan *wire.SubscribeReply, 1),
-		stop:     make(chan struct{}),
 		readDone: make(chan struct{}),
-		wrDone:   make(chan struct{}),
+		wlock:    make(chan struct{}, 1),
+		beat:     cfg.Clock.NewTimer(cfg.HeartbeatInterval),
+		watchdog: cfg.Clock.NewTimer(cfg.ReadTimeout),
 	}
-	l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
+	l.lastRecv.Store(cfg.Clock.Now().UnixNano())
 	conn.SetPingHandler(func(data string) error {
-		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(env.cfg.WriteTimeout))
+		// WriteControl may run beside a write under wlock (gorilla allows
+		// it), so the reader answers pings without waiting for the lock.
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(cfg.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}
@@ -114,9 +134,11 @@ func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announc
 	return l
 }
 
-func (l *link) start(subscribe []byte) {
+// start starts the reader and sends Subscribe; a failed send fails the
+// link, which the reader's end then reports.
+func (l *link) start(ctx context.Context, subscribe []byte) {
 	go l.read()
-	go l.write(subscribe)
+	l.write(ctx, subscribe)
 }
 
 // fail records why the link ended (first reason wins) and closes the
@@ -132,99 +154,73 @@ func (l *link) result() error {
 	return l.err
 }
 
-// shutdown ends the link and joins both goroutines. With bye, a normal
-// close frame is sent first (bounded by DefaultCloseTimeout).
+// shutdown ends the link and joins the reader. With bye, a normal close
+// frame is sent first (bounded by DefaultCloseTimeout); gorilla lets it
+// pass beside a write under way, and refuses any data frame after it.
 func (l *link) shutdown(bye bool) {
-	l.sendBye.Store(bye)
-	close(l.stop)
-	<-l.wrDone
+	l.closed.Store(true)
+	if bye {
+		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		l.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(DefaultCloseTimeout))
+	}
 	l.fail(errClosedByUs)
 	<-l.readDone
+	l.beat.Stop()
+	l.watchdog.Stop()
 }
 
-func (l *link) write(subscribe []byte) {
-	defer close(l.wrDone)
-	cfg := l.env.cfg
-	// Timers first: once Subscribe is on the wire the reply (and anyone
-	// watching the session reach "subscribed") may come before this
-	// goroutine runs again, and the heartbeat schedule starts now.
-	beat := cfg.Clock.NewTimer(cfg.HeartbeatInterval)
-	defer beat.Stop()
-	watchdog := cfg.Clock.NewTimer(cfg.ReadTimeout)
-	defer watchdog.Stop()
-	if err := l.send(websocket.TextMessage, subscribe); err != nil {
+// write sends one text frame under the write lock, bounded by
+// WriteTimeout; waiting for the lock ends with ctx. A failed write fails
+// the link. After shutdown it fails with errLinkClosed and writes nothing.
+func (l *link) write(ctx context.Context, data []byte) error {
+	select {
+	case l.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.wlock }()
+	if l.closed.Load() {
+		return errLinkClosed
+	}
+	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
+	if err := l.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+		err = fmt.Errorf("connector: write: %w", err)
 		l.fail(err)
-		return
+		return err
 	}
-	var sent int64
-	for {
-		select {
-		case <-l.stop:
-			if l.sendBye.Load() {
-				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-				l.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(DefaultCloseTimeout))
-			}
-			return
-		case f := <-l.out:
-			err := l.send(websocket.TextMessage, f.data)
-			if f.result != nil {
-				f.result <- err
-			}
-			if err != nil {
-				l.fail(err)
-				return
-			}
-		case now := <-beat.C():
-			if err := l.beat(now, beat, &sent); err != nil {
-				l.fail(err)
-				return
-			}
-		case now := <-watchdog.C():
-			if err := l.checkSilence(now, watchdog); err != nil {
-				l.fail(err)
-				return
-			}
-		}
-	}
+	return nil
 }
 
-// beat sends a heartbeat, or fails the link when heartbeats have gone
-// unanswered while no data arrived either: behind a large frame on a slow
-// link the echoes are merely queued.
-func (l *link) beat(now time.Time, t clock.Timer, sent *int64) error {
+// heartbeat serves the beat timer: it sends a heartbeat, or fails the
+// link when heartbeats have gone unanswered while no data arrived either
+// (behind a large frame on a slow link the echoes are merely queued).
+func (l *link) heartbeat(ctx context.Context, now time.Time) {
 	cfg := l.env.cfg
 	quiet := !l.busy.Load() && now.Sub(time.Unix(0, l.lastRecv.Load())) >= cfg.HeartbeatInterval
-	if missed := *sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
-		return fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed)
+	if missed := l.sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
+		l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
+		return
 	}
 	// Re-arm and count before sending: the schedule does not drift by the
 	// write's duration, and an echo never precedes its count.
-	t.Reset(cfg.HeartbeatInterval)
-	*sent++
+	l.beat.Reset(cfg.HeartbeatInterval)
+	l.sent++
 	l.env.c.heartbeatsSent.Add(1)
-	return l.send(websocket.TextMessage, wire.EncodeHeartBeat(wire.Sequence(cfg.Clock.Now())))
+	l.write(ctx, wire.EncodeHeartBeat(wire.Sequence(cfg.Clock.Now())))
 }
 
-// checkSilence fails the link when no data arrived for ReadTimeout, and
-// re-arms t otherwise.
-func (l *link) checkSilence(now time.Time, t clock.Timer) error {
+// checkSilence serves the watchdog timer: it fails the link when no data
+// arrived for ReadTimeout, and re-arms the timer otherwise.
+func (l *link) checkSilence(now time.Time) {
 	cfg := l.env.cfg
 	if l.busy.Load() {
-		t.Reset(cfg.ReadTimeout / 8)
-		return nil
+		l.watchdog.Reset(cfg.ReadTimeout / 8)
+		return
 	}
 	silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
 	if silent >= cfg.ReadTimeout {
-		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond))
+		l.fail(fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond)))
+		return
 	}
-	t.Reset(cfg.ReadTimeout - silent)
-	return nil
-}
-
-func (l *link) send(mt int, data []byte) error {
-	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
-	if err := l.conn.WriteMessage(mt, data); err != nil {
-		return fmt.Errorf("connector: write: %w", err)
-	}
-	return nil
+	l.watchdog.Reset(cfg.ReadTimeout - silent)
 }

@@ -130,7 +130,9 @@ func (s *Session) Resync(reason string) bool {
 
 // SendSubtitleControl turns live captions on or off through the live
 // link. ConferenceID and ConfToken of c are filled in by the session. It
-// fails with ErrNotSubscribed when no link is subscribed.
+// fails with ErrNotSubscribed when no link is subscribed. The frame is
+// written on the caller's goroutine, bounded by WriteTimeout; ctx bounds
+// the wait for a write already under way (a heartbeat).
 func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleControl) error {
 	l := s.current.Load()
 	if l == nil {
@@ -141,22 +143,13 @@ func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleCont
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}
-	f := outFrame{data: data, result: make(chan error, 1)}
-	select {
-	case l.out <- f:
-	case <-l.wrDone:
-		return ErrNotSubscribed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-f.result:
+	if err := l.write(ctx, data); err != nil {
+		if errors.Is(err, errLinkClosed) {
+			return ErrNotSubscribed
+		}
 		return err
-	case <-l.wrDone:
-		return ErrNotSubscribed
-	case <-ctx.Done():
-		return ctx.Err()
 	}
+	return nil
 }
 
 // Run connects, subscribes and stays subscribed until ctx is done (it
@@ -230,6 +223,12 @@ func (s *Session) live(ctx context.Context, l *link) (resync string, err error) 
 			return reason, nil
 		case <-refresh.C():
 			refresh.Reset(s.keepAlive(ctx))
+			continue
+		case now := <-l.beat.C():
+			l.heartbeat(ctx, now)
+			continue
+		case now := <-l.watchdog.C():
+			l.checkSilence(now)
 			continue
 		case <-l.readDone:
 			l.shutdown(false)
