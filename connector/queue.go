@@ -123,7 +123,10 @@ func (q *queue) dispatch() {
 		q.mu.Lock()
 		batch := q.items
 		if len(batch) == 0 {
+			// An idle session keeps no slices either: the next burst
+			// grows new ones.
 			q.running = false
+			q.items, q.spare = nil, nil
 			q.mu.Unlock()
 			return
 		}

@@ -76,8 +76,15 @@ func (sv *supervisor) run(ctx context.Context) error {
 // serve runs a subscribed link until it ends. It returns the failure to
 // retry after, nothing for a resync, or the error Run stops with.
 func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
+	reason, err := sv.s.live(ctx, l)
+	return sv.linkEnded(ctx, l, reason, err)
+}
+
+// linkEnded is serve's verdict on a link that ended, kept out of serve so
+// that the frame an idle session keeps on its stack is small (see
+// Session.serveLink).
+func (sv *supervisor) linkEnded(ctx context.Context, l *link, reason string, err error) (*Failure, error) {
 	s := sv.s
-	reason, err := s.live(ctx, l)
 	now := s.cfg.Clock.Now()
 	switch {
 	case ctx.Err() != nil:
