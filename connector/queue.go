@@ -54,6 +54,28 @@ type item struct {
 	n int64
 }
 
+// itemSlices recycles the queues' slices across a process's sessions, so
+// that an idle queue holds none and a busy one does not grow new ones for
+// every burst. Slices that grew past maxPooledItems are left to the
+// garbage collector.
+var itemSlices sync.Pool
+
+const maxPooledItems = 1024
+
+func getItems() []item {
+	if p, ok := itemSlices.Get().(*[]item); ok {
+		return (*p)[:0]
+	}
+	return make([]item, 0, 16)
+}
+
+func putItems(s []item) {
+	if s != nil && cap(s) <= maxPooledItems {
+		s = s[:0]
+		itemSlices.Put(&s)
+	}
+}
+
 // put appends a push whose frame had n bytes. It is refused (false) when
 // limit events, or bytesLimit bytes of pushes, are waiting (one push alone
 // may exceed bytesLimit: a queue that waits for nothing takes it), or once
@@ -82,6 +104,9 @@ func (q *queue) lifecycle(e events.Event) {
 
 // append adds it and starts a dispatcher when none runs. q.mu is held.
 func (q *queue) append(it item) {
+	if q.items == nil {
+		q.items = getItems()
+	}
 	q.items = append(q.items, it)
 	if !q.running {
 		q.running = true
@@ -123,9 +148,11 @@ func (q *queue) dispatch() {
 		q.mu.Lock()
 		batch := q.items
 		if len(batch) == 0 {
-			// An idle session keeps no slices either: the next burst
-			// grows new ones.
+			// An idle session keeps no slices either: they go back to
+			// the pool the process's queues share.
 			q.running = false
+			putItems(q.items)
+			putItems(q.spare)
 			q.items, q.spare = nil, nil
 			q.mu.Unlock()
 			return
