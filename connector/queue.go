@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/confwatch/confwatch/events"
 )
@@ -29,10 +30,14 @@ type queue struct {
 	spare      []item // the drained batch's slice, for reuse
 	limit      int
 	bytesLimit int64
-	bytes      int64 // frame bytes of the pushes waiting
-	closed     bool
-	running    bool
-	wg         sync.WaitGroup // the running dispatcher, if any
+	// bytes counts the frame bytes of the pushes waiting. It is an atomic
+	// so that the dispatcher takes no lock per event it hands on; put
+	// reads it under mu, so a put may see a count one decrement late,
+	// which errs on the side of the bound.
+	bytes   atomic.Int64
+	closed  bool
+	running bool
+	wg      sync.WaitGroup // the running dispatcher, if any
 }
 
 func newQueue(limit int, bytesLimit int64) *queue {
@@ -83,10 +88,10 @@ func putItems(s []item) {
 func (q *queue) put(p *events.Push, n int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed || len(q.items) >= q.limit || (q.bytes > 0 && q.bytes+n > q.bytesLimit) {
+	if held := q.bytes.Load(); q.closed || len(q.items) >= q.limit || (held > 0 && held+n > q.bytesLimit) {
 		return false
 	}
-	q.bytes += n
+	q.bytes.Add(n)
 	q.append(item{p, n})
 	return true
 }
@@ -127,11 +132,7 @@ func (q *queue) close() {
 func (q *queue) wait() { q.wg.Wait() }
 
 // held returns how many bytes of pushes wait.
-func (q *queue) held() int64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.bytes
-}
+func (q *queue) held() int64 { return q.bytes.Load() }
 
 // len returns how many events wait.
 func (q *queue) len() int {
@@ -163,9 +164,7 @@ func (q *queue) dispatch() {
 			q.h.HandleEvent(q.ctx, it.e)
 			batch[i] = item{}
 			if it.n > 0 {
-				q.mu.Lock()
-				q.bytes -= it.n
-				q.mu.Unlock()
+				q.bytes.Add(-it.n)
 			}
 		}
 		q.mu.Lock()
