@@ -84,6 +84,15 @@
 // for a fresh login and no other keep-alive is needed. Run joins every
 // goroutine it started before it returns.
 //
+// A delivered push owns its memory. The reader reads every message into a
+// buffer that the process's sessions share and reuse, decodes it there and
+// gives the buffer back before the next read; nothing delivered points
+// into it (a decoded payload never aliases its frame, see events.Decode).
+// Push.Raw is a copy of the frame for actions events does not decode, and
+// for every push when Config.KeepRaw is set; otherwise a decoded push has
+// a nil Raw. So a handler may keep any push, and any part of it, for as
+// long as it likes.
+//
 // # Observing a session
 //
 // Config.Observer is a set of callbacks told of every state transition,
