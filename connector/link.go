@@ -55,9 +55,9 @@ type link struct {
 
 	// wlock is the write lock: a token of capacity 1 rather than a
 	// mutex, so that a caller can stop waiting for it when its context
-	// ends. closed is set by shutdown before anything else: no frame is
-	// written after it (write checks it under the lock; a write already
-	// under way fails when shutdown closes the socket).
+	// ends. closed is set when the link fails and by shutdown before
+	// anything else: no frame is written after it (write checks it under
+	// the lock; a write already under way fails when the socket closes).
 	wlock  chan struct{}
 	closed atomic.Bool
 
@@ -145,6 +145,7 @@ func (l *link) start(ctx context.Context, subscribe []byte) {
 // socket, which ends the reader.
 func (l *link) fail(err error) {
 	l.errOnce.Do(func() { l.err = err })
+	l.closed.Store(true) // a failed link takes no more writes
 	l.conn.Close()
 }
 
@@ -184,6 +185,9 @@ func (l *link) write(ctx context.Context, data []byte) error {
 	}
 	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
 	if err := l.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+		if l.closed.Load() {
+			return errLinkClosed // the link ended under the write
+		}
 		err = fmt.Errorf("connector: write: %w", err)
 		l.fail(err)
 		return err
