@@ -28,7 +28,7 @@ const drainTimeout = time.Second
 //
 //	sess, _ := connector.New(connector.Config{ConferenceID: id, Tokens: prov})
 //	state := meeting.New(meeting.Config{Resync: sess.Resync})
-//	mux := events.NewMux(events.MuxConfig{})
+//	mux := events.NewMux(nil)
 //	mux.HandleAll(state, events.HandlerOptions{})
 //	err := sess.Run(ctx, mux)
 type Session struct {
@@ -130,17 +130,19 @@ func (s *Session) Resync(reason string) bool {
 }
 
 // SendSubtitleControl turns live captions on or off through the live
-// link. ConferenceID and ConfToken of c are filled in by the session. It
-// fails with ErrNotSubscribed when no link is subscribed. The frame is
-// written on the caller's goroutine, bounded by WriteTimeout; ctx bounds
-// the wait for a write already under way (a heartbeat).
-func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleControl) error {
+// link, with the session's meeting ID and control token. It fails with
+// ErrNotSubscribed when no link is subscribed. The frame is written on the
+// caller's goroutine, bounded by WriteTimeout; ctx bounds the wait for a
+// write already under way (a heartbeat).
+func (s *Session) SendSubtitleControl(ctx context.Context, c SubtitleControl) error {
 	l := s.current.Load()
 	if l == nil {
 		return ErrNotSubscribed
 	}
-	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
-	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl(c))
+	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl{
+		ConferenceID: s.cfg.ConferenceID, ConfToken: l.ctl.Token,
+		On: c.On, SubtitleType: c.SubtitleType, SISProperty: c.SISProperty, SpeakerIDs: c.SpeakerIDs,
+	})
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}

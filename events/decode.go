@@ -112,7 +112,7 @@ var decoders = func() map[string]*decoder {
 }()
 
 func actionOnly(action string, frame []byte) (*Push, error) {
-	return &Push{Envelope: Envelope{Action: action}, Raw: frame}, nil
+	return &Push{Action: action, Raw: frame}, nil
 }
 
 // KnownActions lists every push type this package decodes, in a stable
@@ -158,7 +158,9 @@ func shape[W any, P Payload, PW wireShape[W, P]](keys keyForm) decoder {
 				return nil, err
 			}
 			pw := PW(&w)
-			return &Push{Envelope: envelope(action, pw.Head()), Payload: pw.payload(), Raw: frame}, nil
+			p := head(action, pw.Head(), frame)
+			p.Payload = pw.payload()
+			return &p, nil
 		},
 	}
 }
@@ -176,11 +178,14 @@ func decodeUnknown(action string, frame []byte) (*Push, error) {
 	if err := wire.Unmarshal("action "+wire.QuoteExcerpt(action), frame, &w); err != nil {
 		return nil, err
 	}
-	return &Push{Envelope: envelope(action, &w), Raw: frame}, nil
+	p := head(action, &w, frame)
+	return &p, nil
 }
 
-func envelope(action string, w *wire.Envelope) Envelope {
-	return Envelope{
+// head is the Push of frame with its envelope's fields and no payload.
+func head(action string, w *wire.Envelope, frame []byte) Push {
+	return Push{
+		Raw:        frame,
 		Action:     action,
 		Version:    int64(w.Version),
 		CreateTime: w.CreateTime.Time(),
@@ -190,15 +195,16 @@ func envelope(action string, w *wire.Envelope) Envelope {
 	}
 }
 
-// newPush allocates a Push and its payload together.
+// newPush allocates a Push, a copy of h, and its payload together.
 func newPush[P any, PP interface {
 	*P
 	Payload
-}](env Envelope, raw []byte) (*Push, *P) {
+}](h Push) (*Push, *P) {
 	x := new(struct {
 		push    Push
 		payload P
 	})
-	x.push = Push{Envelope: env, Payload: PP(&x.payload), Raw: raw}
+	x.push = h
+	x.push.Payload = PP(&x.payload)
 	return &x.push, &x.payload
 }

@@ -15,9 +15,9 @@ type listPayload[P, E any] interface {
 	list() *[]E
 }
 
-func (p *ParticipantsNotify) list() *[]Participant  { return &p.Participants }
-func (p *WaitingListNotify) list() *[]WaitingMember { return &p.Members }
-func (p *SpeakerChangeNotify) list() *[]Speaker     { return &p.Speakers }
+func (p *ParticipantsNotify) list() *[]Participant { return &p.Participants }
+func (p *WaitingListNotify) list() *[]Participant  { return &p.Members }
+func (p *SpeakerChangeNotify) list() *[]Speaker    { return &p.Speakers }
 
 // fastList returns a fast path that parses a frame with parse and puts the
 // entries into a P allocated together with its Push.
@@ -27,7 +27,7 @@ func fastList[P, E any, PP listPayload[P, E]](parse func(frame []byte) (wire.Env
 		if !ok {
 			return nil, false
 		}
-		p, pl := newPush[P, PP](envelope(action, &env), frame)
+		p, pl := newPush[P, PP](head(action, &env, frame))
 		*PP(pl).list() = list
 		return p, true
 	}
@@ -56,10 +56,10 @@ func fastParticipants(b []byte) (env wire.Envelope, out []Participant, ok bool) 
 }
 
 // fastWaiting parses a WaitingListNotify frame, as fastParticipants.
-func fastWaiting(b []byte) (env wire.Envelope, out []WaitingMember, ok bool) {
+func fastWaiting(b []byte) (env wire.Envelope, out []Participant, ok bool) {
 	p := wire.NewParser(b)
 	set, null, ok := p.Frame(&env, func() bool {
-		var e WaitingMember
+		var e Participant
 		if !waitingMember(&p, &e) {
 			return false
 		}
@@ -67,7 +67,7 @@ func fastWaiting(b []byte) (env wire.Envelope, out []WaitingMember, ok bool) {
 		return true
 	})
 	if set && !null && out == nil {
-		out = []WaitingMember{}
+		out = []Participant{}
 	}
 	return env, out, ok
 }
@@ -103,12 +103,12 @@ func participant(p *wire.Parser, e *Participant) bool {
 
 // waitingMember reads a waiting-room entry: a participant's keys and the
 // sample's delType (protocol §5.11).
-func waitingMember(p *wire.Parser, e *WaitingMember) bool {
+func waitingMember(p *wire.Parser, e *Participant) bool {
 	return p.Object(func(k []byte) bool {
 		if string(k) == "delType" {
 			return p.Int(&e.DelType)
 		}
-		return participantField(p, k, &e.Participant, waitingTags[:])
+		return participantField(p, k, e, waitingTags[:])
 	})
 }
 
