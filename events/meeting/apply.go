@@ -78,7 +78,6 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 		tx.put(a.participant(e.PID, info))
 	}
 	a.nv.roster = tx.done()
-	a.nv.rosterOut = &memo[[]Participant]{}
 	if !a.emit {
 		return
 	}
@@ -175,7 +174,6 @@ func (a *applier) speakers(n *events.SpeakerChangeNotify) {
 	}
 	if changed {
 		a.nv.roster = tx.done()
-		a.nv.rosterOut = &memo[[]Participant]{}
 	}
 	if a.emit {
 		a.d.speakers(a.base.speakers, list)

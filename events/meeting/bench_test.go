@@ -24,7 +24,7 @@ func benchState(b *testing.B) (*meeting.State, *events.ParticipantsNotify) {
 			"ACCOUNT", "acct"+strconv.Itoa(i), "ORG_ID", "61037", "IS_COHOST", "0", "RTC_USER_ID", pid))
 	}
 	apply(st, &events.Subscribed{At: t0}, sc.full(all))
-	if got := len(st.Snapshot().Participants); got != benchSize {
+	if got := st.Snapshot().Participants.Len(); got != benchSize {
 		b.Fatalf("roster has %d participants", got)
 	}
 	return st, all
@@ -76,6 +76,25 @@ func BenchmarkParticipantDeltaSnapshot(b *testing.B) {
 		p := ring[i%len(ring)]
 		p.Version = int64(i + 1)
 		apply(st, p)
+		if st.Snapshot() == nil {
+			b.Fatal("no snapshot")
+		}
+	}
+}
+
+// BenchmarkSnapshotAfterDelta is the Snapshot alone, taken after each
+// single-participant delta (applied with the timer stopped).
+func BenchmarkSnapshotAfterDelta(b *testing.B) {
+	st, all := benchState(b)
+	ring := deltaRing(all)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		p := ring[i%len(ring)]
+		p.Version = int64(i + 1)
+		apply(st, p)
+		b.StartTimer()
 		if st.Snapshot() == nil {
 			b.Fatal("no snapshot")
 		}

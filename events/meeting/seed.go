@@ -32,7 +32,7 @@ func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
 	}
 
 	rt := roster{}.edit(s.gen)
-	for _, p := range snap.Participants {
+	for _, p := range snap.Participants.All() {
 		if p.PID != "" {
 			cp := p
 			rt.put(&cp)
