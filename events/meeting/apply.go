@@ -68,14 +68,16 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 			tx.remove(e.PID)
 			continue
 		}
-		info := e.Info
+		pid, info := e.PID, e.Info
 		if cur, ok := tx.get(e.PID); ok && !full {
 			if !changesInfo(cur.Info, e.Info) {
 				continue
 			}
-			info = cur.Info.Merge(e.Info)
+			// The entry keeps the roster's PID: the delta's shares memory
+			// with the delta's other strings (events.Decode).
+			pid, info = cur.PID, cur.Info.Merge(e.Info)
 		}
-		tx.put(a.participant(e.PID, info))
+		tx.put(a.participant(pid, info))
 	}
 	a.nv.roster = tx.done()
 	if !a.emit {
@@ -215,14 +217,14 @@ func (a *applier) waiting(n *events.WaitingListNotify, full bool) {
 			tx.del(e.PID)
 			continue
 		}
-		info := e.Info
+		pid, info := e.PID, e.Info
 		if cur, ok := tx.get(e.PID); ok && !full {
 			if !changesInfo(cur.Info, e.Info) {
 				continue
 			}
-			info = cur.Info.Merge(e.Info)
+			pid, info = cur.PID, cur.Info.Merge(e.Info)
 		}
-		tx.set(e.PID, waitingOf(e.PID, info))
+		tx.set(pid, waitingOf(pid, info))
 	}
 	a.nv.waiting = tx.done()
 	a.nv.waitingOut = &memo[[]WaitingMember]{}

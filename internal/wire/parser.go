@@ -28,11 +28,15 @@ import (
 type Parser struct {
 	b       []byte
 	i       int
-	mapSize int // size of the last StringMap, the hint for the next
+	mapSize int  // size of the last StringMap, the hint for the next
+	strs    strs // where decoded strings are copied to
 }
 
 // NewParser returns a Parser at the start of b.
-func NewParser(b []byte) Parser { return Parser{b: b} }
+//
+// The strings it decodes share memory (chunks of up to 4 KiB, no larger
+// than b): a string kept keeps its chunk alive, never b itself.
+func NewParser(b []byte) Parser { return Parser{b: b, strs: newStrs(len(b))} }
 
 // maxMapHint caps the size hint, so that one huge map cannot make every
 // following one allocate a huge map.
@@ -246,7 +250,7 @@ func (p *Parser) String(s *string) bool {
 			return false
 		}
 		if plain {
-			*s = string(lit[1 : len(lit)-1])
+			*s = p.strs.of(lit[1 : len(lit)-1])
 			return true
 		}
 		*s, ok = Unquote(lit) // validates escapes; replaces invalid UTF-8
@@ -361,7 +365,7 @@ func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
 	}
 	mp := *m
 	ok := p.Object(func(k []byte) bool {
-		key := intern.get(k)
+		key := p.str(intern, k)
 		switch p.peek() {
 		case '"':
 			lit, plain, ok := p.strLit()
@@ -369,7 +373,7 @@ func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
 				return false
 			}
 			if plain {
-				mp[key] = intern.get(lit[1 : len(lit)-1])
+				mp[key] = p.str(intern, lit[1:len(lit)-1])
 				return true
 			}
 			v, ok := Unquote(lit)
@@ -397,11 +401,12 @@ func NewIntern(s ...string) Intern {
 	return in
 }
 
-func (in Intern) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+// str returns b as a string: the interned one if intern holds it.
+func (p *Parser) str(intern Intern, b []byte) string {
+	if s, ok := intern[string(b)]; ok {
 		return s
 	}
-	return string(b)
+	return p.strs.of(b)
 }
 
 // Frame parses the whole frame as a push envelope into env, handing the
