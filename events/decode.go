@@ -189,16 +189,3 @@ func envelope(action string, w *wire.Envelope) Envelope {
 		ConfID:     string(w.ConfID),
 	}
 }
-
-// newPush allocates a Push and its payload together.
-func newPush[P any, PP interface {
-	*P
-	Payload
-}](env Envelope, raw []byte) (*Push, *P) {
-	x := new(struct {
-		push    Push
-		payload P
-	})
-	x.push = Push{Envelope: env, Payload: PP(&x.payload), Raw: raw}
-	return &x.push, &x.payload
-}
