@@ -53,11 +53,11 @@ func (a *applier) apply(p *events.Push, full bool) {
 }
 
 func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
-	src := a.nv.roster
 	if full {
-		src = roster{}
+		a.allParticipants(n)
+		return
 	}
-	tx := src.edit(a.gen)
+	tx := a.nv.roster.edit(a.gen)
 	var touched []string
 	for _, e := range n.Participants {
 		if e.PID == "" {
@@ -69,7 +69,7 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 			continue
 		}
 		pid, info := e.PID, e.Info
-		if cur, ok := tx.get(e.PID); ok && !full {
+		if cur, ok := tx.get(e.PID); ok {
 			if !changesInfo(cur.Info, e.Info) {
 				continue
 			}
@@ -83,10 +83,6 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 	if !a.emit {
 		return
 	}
-	if full {
-		a.d.roster(a.base.roster, a.nv.roster)
-		return
-	}
 	// A delta can name a PID twice; what counts is the net effect.
 	slices.Sort(touched)
 	for _, pid := range slices.Compact(touched) {
@@ -94,6 +90,40 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 		cur, _ := a.nv.roster.get(pid)
 		a.d.participant(old, cur)
 	}
+}
+
+// allParticipants replaces the roster with a full snapshot's, built at
+// once.
+func (a *applier) allParticipants(n *events.ParticipantsNotify) {
+	entries := n.Participants
+	if slices.ContainsFunc(entries, events.Participant.Removed) {
+		// Entries apply in order: one removed after it was listed is gone.
+		entries = lastOfEach(entries)
+	}
+	ps := make([]*Participant, 0, len(entries))
+	for _, e := range entries {
+		if e.PID != "" && !e.Removed() {
+			ps = append(ps, a.participant(e.PID, e.Info))
+		}
+	}
+	a.nv.roster = buildRoster(a.gen, ps)
+	if a.emit {
+		a.d.roster(a.base.roster, a.nv.roster)
+	}
+}
+
+// lastOfEach returns the last entry of each PID, in order.
+func lastOfEach(es []events.Participant) []events.Participant {
+	seen := make(map[string]bool, len(es))
+	var out []events.Participant
+	for i := len(es) - 1; i >= 0; i-- {
+		if !seen[es[i].PID] {
+			seen[es[i].PID] = true
+			out = append(out, es[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // changesInfo reports whether merging delta into cur would change it.

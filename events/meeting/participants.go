@@ -25,12 +25,13 @@ type Roster struct{ r roster }
 // order of ps does not matter; of two entries with the same PID the last
 // is kept.
 func NewRoster(ps ...Participant) Roster {
-	tx := roster{}.edit(0) // a State's own transactions start at 1
-	for i := range ps {
-		p := ps[i]
-		tx.put(&p)
+	cp := make([]Participant, len(ps))
+	copy(cp, ps)
+	ptrs := make([]*Participant, len(cp))
+	for i := range cp {
+		ptrs[i] = &cp[i]
 	}
-	return Roster{tx.done()}
+	return Roster{buildRoster(0, ptrs)} // a State's own transactions start at 1
 }
 
 // Len returns the number of participants.
