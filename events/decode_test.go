@@ -597,6 +597,9 @@ func benchFrames(tb testing.TB) map[string][]byte {
 	}
 }
 
+// BenchmarkDecode decodes the frames of benchFrames. Each has a /valid
+// twin, json.Valid of the same frame: a parse that builds nothing, the
+// floor a decoder's time is measured against in the same run.
 func BenchmarkDecode(b *testing.B) {
 	frames := benchFrames(b)
 	for _, name := range []string{"ParticipantsDelta", "SpeakerChange", "ParticipantsFull3000"} {
@@ -610,6 +613,15 @@ func BenchmarkDecode(b *testing.B) {
 			for b.Loop() {
 				if _, err := Decode(frame); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/valid", func(b *testing.B) {
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !json.Valid(frame) {
+					b.Fatal("invalid frame")
 				}
 			}
 		})
