@@ -32,7 +32,9 @@ var ErrMalformed = wire.ErrMalformed
 //
 // Decode does not copy frame: Push.Raw is frame itself, and payload values
 // never alias it. The caller must not modify frame (or reuse its buffer for
-// the next read) while the returned Push is in use.
+// the next read) while the returned Push is in use. The strings of a
+// high-rate push share blocks of at most 4 KiB, so a string kept from it
+// keeps at most its block alive.
 //
 // Decode is safe for concurrent use. Errors wrap ErrMalformed.
 func Decode(frame []byte) (*Push, error) { return decode(frame, true) }
