@@ -84,13 +84,13 @@ type decoder struct {
 var decoderList = [...]decoder{
 	shape[wireConfBasic, *ConfBasicInfoNotify](keysTrimmed),
 	shape[wireConfDynamic, *ConfDynamicInfoNotify](keysTrimmed),
-	shape[wireParticipants, *ParticipantsNotify](keysAsSent).withFast(fastList[ParticipantsNotify](fastParticipants)),
+	shape[wireParticipants, *ParticipantsNotify](keysAsSent).withFast(fastList[ParticipantsNotify, Participant, oneEntry[Participant]](fastParticipants)),
 	shape[wireAttendees, *AttendeesNotify](keysTrimmed),
-	shape[wireSpeakers, *SpeakerChangeNotify](keysAsSent).withFast(fastList[SpeakerChangeNotify](fastSpeakers)),
+	shape[wireSpeakers, *SpeakerChangeNotify](keysAsSent).withFast(fastList[SpeakerChangeNotify, Speaker, threeEntries[Speaker]](fastSpeakers)),
 	shape[wireNetConditions, *NetConditionNotify](keysTrimmed),
 	shape[wireInviteResults, *InviteResultNotify](keysTrimmed),
 	shape[wireSubtitle, *RealTimeSubtitleNotify](keysTrimmed),
-	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify](fastWaiting)),
+	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify, WaitingMember, oneEntry[WaitingMember]](fastWaiting)),
 	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
 }
 

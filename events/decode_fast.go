@@ -19,22 +19,31 @@ func (p *ParticipantsNotify) list() *[]Participant  { return &p.Participants }
 func (p *WaitingListNotify) list() *[]WaitingMember { return &p.Members }
 func (p *SpeakerChangeNotify) list() *[]Speaker     { return &p.Speakers }
 
-// inlineEntries is how many entries a list payload holds in the
-// allocation of its Push: the server sends the three loudest speakers, and
-// a participant delta seldom has more than a few entries.
-const inlineEntries = 3
+// A list payload holds its first entries in the allocation of its Push:
+// one for a participant or waiting-room delta, which seldom carries more,
+// three for a speaker change (the server sends the three loudest).
+type (
+	oneEntry[E any]     [1]E
+	threeEntries[E any] [3]E
+)
+
+func (a *oneEntry[E]) buf() []E     { return a[:0] }
+func (a *threeEntries[E]) buf() []E { return a[:0] }
 
 // fastList returns a fast path that parses a frame with parse into a P
-// allocated together with its Push and the first inlineEntries entries.
-// parse appends the entries to the buffer it is given.
-func fastList[P, E any, PP listPayload[P, E]](parse func(frame []byte, buf []E) (wire.Envelope, []E, bool)) func(string, []byte) (*Push, bool) {
+// allocated together with its Push and the inline entries H. parse
+// appends the entries to the buffer it is given.
+func fastList[P, E, H any, PP listPayload[P, E], PH interface {
+	*H
+	buf() []E
+}](parse func(frame []byte, buf []E) (wire.Envelope, []E, bool)) func(string, []byte) (*Push, bool) {
 	return func(action string, frame []byte) (*Push, bool) {
 		x := new(struct {
 			push    Push
 			payload P
-			entries [inlineEntries]E
+			entries H
 		})
-		env, list, ok := parse(frame, x.entries[:0])
+		env, list, ok := parse(frame, PH(&x.entries).buf())
 		if !ok {
 			return nil, false
 		}
