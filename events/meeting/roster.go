@@ -1,8 +1,10 @@
 package meeting
 
 import (
+	"cmp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // chunkMax bounds a chunk of the roster's sorted sequence: an update copies
@@ -74,13 +76,7 @@ func buildRoster(gen uint64, ps []*Participant) roster {
 		}
 	}
 	slices.SortFunc(seq, func(a, b *Participant) int {
-		switch {
-		case before(a, b):
-			return -1
-		case before(b, a):
-			return 1
-		}
-		return 0
+		return cmp.Or(a.JoinTime.Compare(b.JoinTime), strings.Compare(a.PID, b.PID))
 	})
 	// Chunks start three quarters full, so that the deltas that follow
 	// insert without splitting at once.
