@@ -8,7 +8,7 @@
 //	tokens, _ := token.NewProvider(client, token.ProviderConfig{ConferenceID: id, Password: pw})
 //	sess, _ := connector.New(connector.Config{ConferenceID: id, Tokens: tokens})
 //	state := meeting.New(meeting.Config{Resync: sess.Resync})
-//	mux := events.NewMux(events.MuxConfig{})
+//	mux := events.NewMux(nil)
 //	mux.HandleAll(state, events.HandlerOptions{})
 //	err := sess.Run(ctx, mux) // until ctx is done or the meeting ends
 //	if errors.Is(err, connector.ErrMeetingEnded) { /* normal end */ }

@@ -84,7 +84,7 @@ func ExampleSession_meetingState() {
 		},
 	})
 	// 4. A Mux: each handler gets its own queue and goroutine.
-	mux := events.NewMux(events.MuxConfig{})
+	mux := events.NewMux(nil)
 	mux.HandleAll(state, events.HandlerOptions{Name: "state"})
 
 	go func() {

@@ -43,7 +43,7 @@ type Observer struct {
 	// session's clock) minus e.CreateTime: the server's clock against ours,
 	// so it can be negative, and it is meaningless when e.CreateTime is zero
 	// (the push carried none). e must not be modified or retained.
-	PushReceived func(e *events.Envelope, lag time.Duration)
+	PushReceived func(e *events.Push, lag time.Duration)
 	// Dropped reports a push (action is its Action) dropped because the
 	// handler's queue was full; a resync follows.
 	Dropped func(action string)
@@ -92,7 +92,7 @@ func (o *Observer) wsTokenFetched(err error, discarded bool) {
 // no clock for the observer).
 func (o *Observer) pushReceived(p *events.Push, arrived int64) {
 	if o != nil && o.PushReceived != nil {
-		o.PushReceived(&p.Envelope, time.Unix(0, arrived).Sub(p.CreateTime))
+		o.PushReceived(p, time.Unix(0, arrived).Sub(p.CreateTime))
 	}
 }
 

@@ -23,7 +23,7 @@ func BenchmarkHandlePush(b *testing.B) {
 		b.Fatal(err)
 	}
 	noop := &Observer{
-		PushReceived: func(*events.Envelope, time.Duration) {},
+		PushReceived: func(*events.Push, time.Duration) {},
 		Dropped:      func(string) {},
 	}
 	for _, c := range []struct {

@@ -35,7 +35,7 @@ func (o *observed) observer() *connector.Observer {
 			o.add("retry %v at %s after %v", f.Class, f.Stage, delay)
 		},
 		WSTokenFetched: func(err error, discarded bool) { o.add("wstoken err=%v discarded=%t", err != nil, discarded) },
-		PushReceived: func(e *events.Envelope, lag time.Duration) {
+		PushReceived: func(e *events.Push, lag time.Duration) {
 			o.mu.Lock()
 			defer o.mu.Unlock()
 			o.pushes++

@@ -27,7 +27,7 @@ const drainTimeout = time.Second
 //
 //	sess, _ := connector.New(connector.Config{ConferenceID: id, Tokens: prov})
 //	state := meeting.New(meeting.Config{Resync: sess.Resync})
-//	mux := events.NewMux(events.MuxConfig{})
+//	mux := events.NewMux(nil)
 //	mux.HandleAll(state, events.HandlerOptions{})
 //	err := sess.Run(ctx, mux)
 type Session struct {
@@ -129,15 +129,17 @@ func (s *Session) Resync(reason string) bool {
 }
 
 // SendSubtitleControl turns live captions on or off through the live
-// link. ConferenceID and ConfToken of c are filled in by the session. It
-// fails with ErrNotSubscribed when no link is subscribed.
-func (s *Session) SendSubtitleControl(ctx context.Context, c events.SubtitleControl) error {
+// link, with the session's meeting ID and control token. It fails with
+// ErrNotSubscribed when no link is subscribed.
+func (s *Session) SendSubtitleControl(ctx context.Context, c SubtitleControl) error {
 	l := s.current.Load()
 	if l == nil {
 		return ErrNotSubscribed
 	}
-	c.ConferenceID, c.ConfToken = s.cfg.ConferenceID, l.ctl.Token
-	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl(c))
+	data, err := wire.EncodeSubtitleControl(wire.Sequence(s.cfg.Clock.Now()), wire.SubtitleControl{
+		ConferenceID: s.cfg.ConferenceID, ConfToken: l.ctl.Token,
+		On: c.On, SubtitleType: c.SubtitleType, SISProperty: c.SISProperty, SpeakerIDs: c.SpeakerIDs,
+	})
 	if err != nil {
 		return fmt.Errorf("connector: subtitle control: %w", err)
 	}

@@ -444,12 +444,12 @@ func TestResyncIsRateLimited(t *testing.T) {
 
 func TestSubtitleControl(t *testing.T) {
 	h := newHarness(t, setup{noRun: true, conf: fastConfig})
-	if err := h.sess.SendSubtitleControl(context.Background(), events.SubtitleControl{On: true}); !errors.Is(err, connector.ErrNotSubscribed) {
+	if err := h.sess.SendSubtitleControl(context.Background(), connector.SubtitleControl{On: true}); !errors.Is(err, connector.ErrNotSubscribed) {
 		t.Fatalf("before Run: %v, want ErrNotSubscribed", err)
 	}
 	h.run()
 	h.waitSubscribed(1)
-	if err := h.sess.SendSubtitleControl(ctxTimeout(t), events.SubtitleControl{On: true}); err != nil {
+	if err := h.sess.SendSubtitleControl(ctxTimeout(t), connector.SubtitleControl{On: true}); err != nil {
 		t.Fatal(err)
 	}
 	h.eventually("the fake records the request", func() bool { return len(h.fake.Meeting().View().CaptionRequests) == 1 })

@@ -90,7 +90,7 @@ var decoderList = [...]decoder{
 	shape[wireNetConditions, *NetConditionNotify](keysTrimmed),
 	shape[wireInviteResults, *InviteResultNotify](keysTrimmed),
 	shape[wireSubtitle, *RealTimeSubtitleNotify](keysTrimmed),
-	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify, WaitingMember, oneEntry[WaitingMember]](fastWaiting)),
+	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify, Participant, oneEntry[Participant]](fastWaiting)),
 	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
 }
 
@@ -114,7 +114,7 @@ var decoders = func() map[string]*decoder {
 }()
 
 func actionOnly(action string, frame []byte) (*Push, error) {
-	return &Push{Envelope: Envelope{Action: action}, Raw: frame}, nil
+	return &Push{Action: action, Raw: frame}, nil
 }
 
 // KnownActions lists every push type this package decodes, in a stable
@@ -160,7 +160,9 @@ func shape[W any, P Payload, PW wireShape[W, P]](keys keyForm) decoder {
 				return nil, err
 			}
 			pw := PW(&w)
-			return &Push{Envelope: envelope(action, pw.Head()), Payload: pw.payload(), Raw: frame}, nil
+			p := head(action, pw.Head(), frame)
+			p.Payload = pw.payload()
+			return &p, nil
 		},
 	}
 }
@@ -178,11 +180,14 @@ func decodeUnknown(action string, frame []byte) (*Push, error) {
 	if err := wire.Unmarshal("action "+wire.QuoteExcerpt(action), frame, &w); err != nil {
 		return nil, err
 	}
-	return &Push{Envelope: envelope(action, &w), Raw: frame}, nil
+	p := head(action, &w, frame)
+	return &p, nil
 }
 
-func envelope(action string, w *wire.Envelope) Envelope {
-	return Envelope{
+// head is the Push of frame with its envelope's fields and no payload.
+func head(action string, w *wire.Envelope, frame []byte) Push {
+	return Push{
+		Raw:        frame,
 		Action:     action,
 		Version:    int64(w.Version),
 		CreateTime: w.CreateTime.Time(),

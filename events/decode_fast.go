@@ -15,9 +15,9 @@ type listPayload[P, E any] interface {
 	list() *[]E
 }
 
-func (p *ParticipantsNotify) list() *[]Participant  { return &p.Participants }
-func (p *WaitingListNotify) list() *[]WaitingMember { return &p.Members }
-func (p *SpeakerChangeNotify) list() *[]Speaker     { return &p.Speakers }
+func (p *ParticipantsNotify) list() *[]Participant { return &p.Participants }
+func (p *WaitingListNotify) list() *[]Participant  { return &p.Members }
+func (p *SpeakerChangeNotify) list() *[]Speaker    { return &p.Speakers }
 
 // A list payload holds its first entries in the allocation of its Push:
 // one for a participant or waiting-room delta, which seldom carries more,
@@ -47,7 +47,8 @@ func fastList[P, E, H any, PP listPayload[P, E], PH interface {
 		if !ok {
 			return nil, false
 		}
-		x.push = Push{Envelope: envelope(action, &env), Payload: PP(&x.payload), Raw: frame}
+		x.push = head(action, &env, frame)
+		x.push.Payload = PP(&x.payload)
 		*PP(&x.payload).list() = list
 		return &x.push, true
 	}
@@ -86,11 +87,11 @@ func fastParticipants(b []byte, buf []Participant) (env wire.Envelope, _ []Parti
 }
 
 // fastWaiting parses a WaitingListNotify frame, as fastParticipants.
-func fastWaiting(b []byte, buf []WaitingMember) (env wire.Envelope, _ []WaitingMember, ok bool) {
+func fastWaiting(b []byte, buf []Participant) (env wire.Envelope, _ []Participant, ok bool) {
 	p := wire.NewParser(b)
 	out := buf
 	set, null, ok := p.Frame(&env, func() bool {
-		var e WaitingMember
+		var e Participant
 		if !waitingMember(&p, &e) {
 			return false
 		}
@@ -126,12 +127,12 @@ func participant(p *wire.Parser, e *Participant) bool {
 
 // waitingMember reads a waiting-room entry: a participant's keys and the
 // sample's delType (protocol §5.11).
-func waitingMember(p *wire.Parser, e *WaitingMember) bool {
+func waitingMember(p *wire.Parser, e *Participant) bool {
 	return p.Object(func(k []byte) bool {
 		if string(k) == "delType" {
 			return p.Int(&e.DelType)
 		}
-		return participantField(p, k, &e.Participant, waitingTags[:])
+		return participantField(p, k, e, waitingTags[:])
 	})
 }
 

@@ -33,7 +33,7 @@ var vendorLikeChecks = map[string]func(t *testing.T, b []byte){
 		same(t, "payload", *pl, ConfBasicInfoNotify{
 			DisplayID: "986112045", Title: "Platform team all-hands",
 			StartTime: time.UnixMilli(1736150400000),
-			Passwords: []ConfPassword{{Role: "chair", Pwd: secret.New("604117")}, {Role: "general", Pwd: secret.New("283950")}},
+			Passwords: map[string]secret.Secret{"chair": secret.New("604117"), "general": secret.New("283950")},
 			RecType:   2, Media: 2, Owner: "Li Wei", OwnerID: "8a5c1f0e3b7d4c2a9e6f1b0d7c3a5e21", UserType: 2,
 			SupportWatermark: 1, ScheduledStartTime: time.UnixMilli(1736150400000),
 			GuestJoinURI:      "https://meeting.huaweicloud.com/#/j/986112045/3f9c0a7e51b24d8e96a1c07b5e2d4f8a91c3e5b7d0f2a4c6",
@@ -47,7 +47,7 @@ var vendorLikeChecks = map[string]func(t *testing.T, b []byte){
 	"ConfDynamicInfoNotify.vendorlike.json": func(t *testing.T, b []byte) {
 		_, pl := mustPush[*ConfDynamicInfoNotify](t, b)
 		same(t, "payload", *pl, ConfDynamicInfoNotify{
-			EndTime: time.UnixMilli(1736157600000), Mode: "FREE", State: StateCreated,
+			EndTime: time.UnixMilli(1736157600000), Mode: "FREE", State: "Created",
 			Mute: 1, CanUnmute: 1, PicNum: 4, MaxPartViewNum: 8, RecState: 1,
 			MultiPic:      &MultiPic{PicNum: 4, Period: 10, PicInfos: []PicInfo{{Index: 1, IDs: []string{"+99111283746501234"}}}},
 			ConfIMGroupID: "im_986112045_7c1e", RecOccurred: 1, RealTimeSubtitle: 1,

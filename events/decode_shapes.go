@@ -67,13 +67,10 @@ func (w *wireWaitingList) payload() *WaitingListNotify {
 	if w.Data == nil {
 		return &WaitingListNotify{}
 	}
-	out := make([]WaitingMember, len(w.Data))
+	out := make([]Participant, len(w.Data))
 	for i := range w.Data {
 		d := &w.Data[i]
-		out[i] = WaitingMember{
-			Participant: Participant{PID: d.PID, Mode: int(d.Mode), Info: d.Info},
-			DelType:     int(d.DelType),
-		}
+		out[i] = Participant{PID: d.PID, Mode: int(d.Mode), Info: d.Info, DelType: int(d.DelType)}
 	}
 	return &WaitingListNotify{Members: out}
 }
@@ -146,11 +143,11 @@ type wirePwd struct {
 }
 
 func (w *wireConfBasic) payload() *ConfBasicInfoNotify {
-	var pwds []ConfPassword
+	var pwds map[string]secret.Secret
 	if w.Pwds != nil {
-		pwds = make([]ConfPassword, len(w.Pwds))
-		for i, p := range w.Pwds {
-			pwds[i] = ConfPassword{Role: string(p.Role), Pwd: secret.New(string(p.Pwd))}
+		pwds = make(map[string]secret.Secret, len(w.Pwds))
+		for _, p := range w.Pwds {
+			pwds[string(p.Role)] = secret.New(string(p.Pwd))
 		}
 	}
 	return &ConfBasicInfoNotify{

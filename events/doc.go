@@ -3,7 +3,7 @@
 // session delivers (pushes plus lifecycle), and Mux, which fans that
 // stream out to per-action handlers.
 //
-//	mux := events.NewMux(events.MuxConfig{})
+//	mux := events.NewMux(nil)
 //	defer mux.Close(ctx)
 //	events.On(mux, func(ctx context.Context, p *events.Push, n *events.ParticipantsNotify) {
 //		for _, e := range n.Participants { /* e.PID, e.Info.HandRaised() … */ }
@@ -14,8 +14,7 @@
 // # What is where
 //
 //   - event.go: Event, the stream's items: *Push, and the lifecycle events
-//     *Subscribed, *Disconnected and *Resubscribed; Push and its Envelope;
-//     Handler.
+//     *Subscribed, *Disconnected and *Resubscribed; Handler.
 //   - payload.go, pinfo.go: Payload, the closed set of typed payloads, one
 //     struct per push action (*ParticipantsNotify for
 //     "ParticipantsNotify", ...), and PInfo, a participant's pinfoMap with
@@ -27,16 +26,15 @@
 //     parser, sanitized errors) is in internal/wire, shared with the
 //     connector, which also finds there the Subscribe reply, the HeartBeat
 //     echo and the encoders of the frames a client sends.
-//   - mux.go: Mux, Handle, HandleAll, On; mux_registration.go: one
+//   - mux.go: Mux, Handle, HandleAll, HandleLifecycle, On;
+//     mux_registration.go: one
 //     registration's goroutine and overflow policy; mux_queue.go: its
 //     bounded queue.
-//   - subtitle.go: SubtitleControl, what connector's SendSubtitleControl
-//     sends.
 //
 // # Pushes
 //
-// Decode turns one server text frame into a *Push: the Envelope (action,
-// version, createTime, msgID, msgMode, confID), the typed Payload and Raw,
+// Decode turns one server text frame into a *Push: the envelope's fields
+// (action, version, createTime, msgID, msgMode, confID), the typed Payload and Raw,
 // the frame itself. Actions this package does not know decode to a *Push
 // with a nil Payload rather than an error, so a client can log and skip
 // them.

@@ -29,8 +29,11 @@ func (m Mode) String() string {
 	return "mode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// Envelope holds the fields every server push carries.
-type Envelope struct {
+// Push is one server push (any "...Notify" action).
+//
+// A Push is immutable once decoded and may be shared between goroutines
+// and handlers; handlers must not modify it, its Payload or Raw.
+type Push struct {
 	// Action is the push type, e.g. "ParticipantsNotify".
 	Action string
 	// Version is a ms timestamp for full snapshots and a per-type counter
@@ -44,14 +47,6 @@ type Envelope struct {
 	Mode Mode
 	// ConfID is the meeting the push belongs to.
 	ConfID string
-}
-
-// Push is one server push (any "...Notify" action).
-//
-// A Push is immutable once decoded and may be shared between goroutines
-// and handlers; handlers must not modify it, its Payload or Raw.
-type Push struct {
-	Envelope
 	// Payload is the typed payload, a pointer to the struct named after the
 	// action (*ParticipantsNotify for "ParticipantsNotify", ...), or nil for
 	// an action this package does not know; Raw still holds such a frame.

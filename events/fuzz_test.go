@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -131,7 +133,7 @@ func describe(p *Push) string {
 	if p == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("%+v payload=%+v", p.Envelope, p.Payload)
+	return fmt.Sprintf("%+v payload=%+v", p.Action+" "+p.Mode.String()+" "+p.MsgID+" "+p.ConfID+" "+fmt.Sprint(p.Version, p.CreateTime), p.Payload)
 }
 
 // ms renders a time as the wire's epoch ms (0 for the zero time).
@@ -161,7 +163,7 @@ func canonicalJSON(f *Push) ([]byte, error) {
 			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info)}
 		})
 	case *WaitingListNotify:
-		m["data"] = canonSlice(p.Members, func(x WaitingMember) any {
+		m["data"] = canonSlice(p.Members, func(x Participant) any {
 			return obj{"pid": x.PID, "mode": x.Mode, "pinfoMap": map[string]string(x.Info), "delType": x.DelType}
 		})
 	case *SpeakerChangeNotify:
@@ -172,9 +174,13 @@ func canonicalJSON(f *Push) ([]byte, error) {
 		m["displayID"] = p.DisplayID
 		m["title"] = p.Title
 		m["startTime"] = fmt.Sprint(ms(p.StartTime))
-		m["pwds"] = canonSlice(p.Passwords, func(x ConfPassword) any {
-			return obj{"role": x.Role, "pwd": x.Pwd.Reveal()}
-		})
+		if p.Passwords != nil {
+			pwds := []any{}
+			for _, role := range slices.Sorted(maps.Keys(p.Passwords)) {
+				pwds = append(pwds, obj{"role": role, "pwd": p.Passwords[role].Reveal()})
+			}
+			m["pwds"] = pwds
+		}
 		m["recType"] = p.RecType
 		m["media"] = p.Media
 		m["owner"] = p.Owner

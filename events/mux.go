@@ -10,17 +10,8 @@ import (
 	"sync/atomic"
 )
 
-// LifecycleAction is the pseudo action that Mux.Handle accepts to receive
-// the lifecycle events (*Subscribed, *Disconnected, *Resubscribed) and
-// nothing else. No server push carries it.
-//
-// A handler that needs lifecycle events in order with pushes registers
-// with Mux.HandleAll: each registration has one queue, so only a single
-// registration sees both kinds in the order the session produced them.
-const LifecycleAction = "confwatch.lifecycle"
-
-// defaultMuxQueue is the queue length used when neither HandlerOptions.Queue
-// nor MuxConfig.DefaultQueue sets one.
+// defaultMuxQueue is the queue length used when HandlerOptions.Queue sets
+// none.
 const defaultMuxQueue = 256
 
 // OverflowPolicy says what Mux.HandleEvent does with an event when a
@@ -57,23 +48,13 @@ func (p OverflowPolicy) String() string {
 	return "overflow(" + strconv.Itoa(int(p)) + ")"
 }
 
-// MuxConfig configures a Mux. The zero value is valid.
-type MuxConfig struct {
-	// Logger receives handler panics (Error, with the stack) and
-	// abandoned events at Close (Warn). Nil discards the records.
-	Logger *slog.Logger
-	// DefaultQueue is the queue length, in events, of a registration
-	// whose HandlerOptions.Queue is zero. Zero or less means 256.
-	DefaultQueue int
-}
-
 // HandlerOptions configures one registration. The zero value is valid.
 type HandlerOptions struct {
 	// Name identifies the handler in log records, Close errors and stats.
 	// Empty means the registered action, or "*" for HandleAll.
 	Name string
 	// Queue is the most events that may wait for the handler. Zero or
-	// less means MuxConfig.DefaultQueue.
+	// less means 256.
 	Queue int
 	// QueueBytes bounds the frame bytes (Push.Raw) of the pushes waiting
 	// for the handler, with the same Overflow policy as Queue, so that a
@@ -92,8 +73,8 @@ type HandlerOptions struct {
 type HandlerStats struct {
 	// Name is HandlerOptions.Name or its default.
 	Name string
-	// Action is the action given to Handle (possibly LifecycleAction), or
-	// "" for a HandleAll registration.
+	// Action is the action given to Handle, or "" for a HandleAll or
+	// HandleLifecycle registration.
 	Action string
 	// Overflow is the registration's overflow policy.
 	Overflow OverflowPolicy
@@ -116,20 +97,6 @@ type HandlerStats struct {
 	Panics uint64
 }
 
-// MuxStats is a snapshot of a Mux's counters.
-type MuxStats struct {
-	// Events counts events accepted by HandleEvent.
-	Events uint64
-	// Unrouted counts accepted events that no registration wanted.
-	Unrouted uint64
-	// Ignored counts HandleEvent calls that were discarded: those made
-	// after Close began, and nil events.
-	Ignored uint64
-	// Handlers holds one entry per registration not removed with
-	// Registration.Close, in registration order.
-	Handlers []HandlerStats
-}
-
 // Mux is an events.Handler that fans each event out to the handlers
 // registered for its action. Each registration has its own bounded queue
 // and its own goroutine, so a handler sees its events in the order
@@ -138,7 +105,7 @@ type MuxStats struct {
 //
 // Pushes go to the handlers registered with Handle or On for their action
 // and to every HandleAll handler; lifecycle events go to the handlers
-// registered for LifecycleAction and to every HandleAll handler.
+// registered with HandleLifecycle and to every HandleAll handler.
 //
 // Handlers are called with a context of their own, not HandleEvent's (the
 // call happens after HandleEvent has returned). That context is cancelled
@@ -150,8 +117,7 @@ type MuxStats struct {
 // Mux with NewMux; the zero Mux is not usable. Close it to stop its
 // goroutines.
 type Mux struct {
-	log   *slog.Logger
-	queue int
+	log *slog.Logger
 
 	// table is the immutable route table HandleEvent reads without
 	// locking; registration changes replace it under mu.
@@ -159,9 +125,7 @@ type Mux struct {
 	// closed is set once Close begins; HandleEvent ignores events after.
 	closed atomic.Bool
 
-	events   atomic.Uint64
 	unrouted atomic.Uint64
-	ignored  atomic.Uint64
 
 	mu     sync.Mutex      // guards routes and writes of table and closed
 	routes []*Registration // live registrations, in registration order
@@ -172,18 +136,18 @@ var _ Handler = (*Mux)(nil)
 // muxTable maps an action to its registrations. It is never modified once
 // published, so the hot path shares it without copying or locking.
 type muxTable struct {
-	byAction map[string][]*Registration
-	all      []*Registration
+	byAction  map[string][]*Registration
+	lifecycle []*Registration
+	all       []*Registration
 }
 
-// NewMux returns a Mux with no registrations.
-func NewMux(cfg MuxConfig) *Mux {
-	m := &Mux{log: cfg.Logger, queue: cfg.DefaultQueue}
+// NewMux returns a Mux with no registrations. log receives handler panics
+// (Error, with the stack) and events abandoned at Close (Warn); nil
+// discards them.
+func NewMux(log *slog.Logger) *Mux {
+	m := &Mux{log: log}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
-	}
-	if m.queue <= 0 {
-		m.queue = defaultMuxQueue
 	}
 	m.table.Store(&muxTable{})
 	return m
@@ -195,25 +159,21 @@ func NewMux(cfg MuxConfig) *Mux {
 // begun, HandleEvent discards e. HandleEvent does not allocate.
 func (m *Mux) HandleEvent(ctx context.Context, e Event) {
 	if m.closed.Load() {
-		m.ignored.Add(1)
 		return
 	}
 	t := m.table.Load()
 	var routes []*Registration
 	switch ev := e.(type) {
 	case nil:
-		m.ignored.Add(1)
 		return
 	case *Push:
 		if ev == nil {
-			m.ignored.Add(1)
 			return
 		}
 		routes = t.byAction[ev.Action]
 	default:
-		routes = t.byAction[LifecycleAction]
+		routes = t.lifecycle
 	}
-	m.events.Add(1)
 	if len(routes) == 0 && len(t.all) == 0 {
 		m.unrouted.Add(1)
 		return
@@ -226,8 +186,7 @@ func (m *Mux) HandleEvent(ctx context.Context, e Event) {
 	}
 }
 
-// Handle registers h for the pushes whose Action is action, or for the
-// lifecycle events when action is LifecycleAction, and starts its
+// Handle registers h for the pushes whose Action is action and starts its
 // goroutine. Several handlers may share an action; each gets every event.
 //
 // Handle may be called before or while events flow; h receives the events
@@ -241,6 +200,21 @@ func (m *Mux) Handle(action string, h Handler, opts HandlerOptions) *Registratio
 	}
 	return m.register(action, h, opts)
 }
+
+// HandleLifecycle registers h for the lifecycle events (*Subscribed,
+// *Disconnected, *Resubscribed) and nothing else. Otherwise it behaves as
+// Handle.
+//
+// A handler that needs lifecycle events in order with pushes registers
+// with HandleAll: each registration has one queue, so only a single
+// registration sees both kinds in the order the session produced them.
+func (m *Mux) HandleLifecycle(h Handler, opts HandlerOptions) *Registration {
+	return m.register(routeLifecycle, h, opts)
+}
+
+// routeLifecycle is the route of HandleLifecycle's registrations. No push
+// reaches it, whatever its action: pushes are routed through byAction.
+const routeLifecycle = "\x00lifecycle"
 
 // HandleAll registers h for every event: all pushes, whatever their
 // action, and the lifecycle events, in the order HandleEvent received
@@ -265,14 +239,18 @@ func (m *Mux) register(action string, h Handler, opts HandlerOptions) *Registrat
 		done:     make(chan struct{}),
 	}
 	if r.name == "" {
-		r.name = action
-		if action == "" {
+		switch action {
+		case "":
 			r.name = "*"
+		case routeLifecycle:
+			r.name = "lifecycle"
+		default:
+			r.name = action
 		}
 	}
 	size := opts.Queue
 	if size <= 0 {
-		size = m.queue
+		size = defaultMuxQueue
 	}
 	r.q = newMuxRing(size, opts.QueueBytes)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -298,9 +276,12 @@ func (m *Mux) register(action string, h Handler, opts HandlerOptions) *Registrat
 func (m *Mux) publishLocked() {
 	t := &muxTable{byAction: make(map[string][]*Registration)}
 	for _, r := range m.routes {
-		if r.action == "" {
+		switch r.action {
+		case "":
 			t.all = append(t.all, r)
-		} else {
+		case routeLifecycle:
+			t.lifecycle = append(t.lifecycle, r)
+		default:
 			t.byAction[r.action] = append(t.byAction[r.action], r)
 		}
 	}
@@ -367,23 +348,22 @@ func (m *Mux) closeErr(ctx context.Context, op string, abandoned int, stuck []st
 		op, abandoned, stuck, ctx.Err())
 }
 
-// Stats returns a snapshot of the Mux's counters and of every live
-// registration's.
-func (m *Mux) Stats() MuxStats {
+// Stats returns a snapshot of every live registration's counters (not
+// those removed with Registration.Close), in registration order.
+func (m *Mux) Stats() []HandlerStats {
 	m.mu.Lock()
 	routes := slices.Clone(m.routes)
 	m.mu.Unlock()
-	s := MuxStats{
-		Events:   m.events.Load(),
-		Unrouted: m.unrouted.Load(),
-		Ignored:  m.ignored.Load(),
-		Handlers: make([]HandlerStats, 0, len(routes)),
-	}
+	s := make([]HandlerStats, 0, len(routes))
 	for _, r := range routes {
-		s.Handlers = append(s.Handlers, r.Stats())
+		s = append(s, r.Stats())
 	}
 	return s
 }
+
+// Unrouted counts the events HandleEvent accepted that no registration
+// wanted.
+func (m *Mux) Unrouted() uint64 { return m.unrouted.Load() }
 
 // On registers fn for the pushes whose payload is a T, with Handle and the
 // action T is decoded from (ActionParticipants for *ParticipantsNotify,

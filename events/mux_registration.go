@@ -13,7 +13,7 @@ import (
 type Registration struct {
 	mux    *Mux
 	name   string
-	action string // "" for HandleAll
+	action string // "" for HandleAll, routeLifecycle for HandleLifecycle
 	h      Handler
 	policy OverflowPolicy
 
@@ -264,9 +264,13 @@ func (r *Registration) Close(ctx context.Context) error {
 func (r *Registration) Stats() HandlerStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	action := r.action
+	if action == routeLifecycle {
+		action = ""
+	}
 	return HandlerStats{
 		Name:      r.name,
-		Action:    r.action,
+		Action:    action,
 		Overflow:  r.policy,
 		Queued:    r.q.len(),
 		Capacity:  len(r.q.buf),

@@ -50,24 +50,28 @@ const (
 // ConfBasicInfoNotify is the meeting's basic information. Always a full
 // snapshot. On the wire its fields sit at the top level of the frame.
 type ConfBasicInfoNotify struct {
-	DisplayID          string         `json:"displayID"`
-	Title              string         `json:"title"`
-	StartTime          time.Time      `json:"startTime,omitzero"` // zero when absent
-	Passwords          []ConfPassword `json:"pwds,omitempty"`
-	RecType            int            `json:"recType"` // 0 off, 1 recording, 2 recording + live, 3 live only
-	Media              int            `json:"media"`   // 1 voice, 2 video
-	Owner              string         `json:"owner"`
-	OwnerID            string         `json:"ownerID"`
-	UserType           int            `json:"userType"`
-	SupportWatermark   int            `json:"supportWatermark"`
-	ScheduledStartTime time.Time      `json:"scheduledStartTime,omitzero"`
-	GuestJoinURI       string         `json:"guestJoinUri"`
-	CallInRestriction  int            `json:"callInRestriction"` // 0 anyone, 2 enterprise users, 3 invited only
-	ConfMode           string         `json:"confMode"`
-	RealTimeSubtitle   int            `json:"realTimeSubtitle"`
-	OrgID              string         `json:"orgID"`
-	SupportWaitingRoom bool           `json:"supportWaitingRoom"`
-	Webinar            bool           `json:"webinar"`
+	DisplayID string    `json:"displayID"`
+	Title     string    `json:"title"`
+	StartTime time.Time `json:"startTime,omitzero"` // zero when absent
+	// Passwords are the meeting's passwords by role: "chair" (the host's)
+	// and "general" (the guests'), sent as a list of {role, pwd}; a role
+	// sent twice keeps its last. Each is a secret: the vendor sends it in
+	// plain text, confwatch never prints it.
+	Passwords          map[string]secret.Secret `json:"pwds,omitempty"`
+	RecType            int                      `json:"recType"` // 0 off, 1 recording, 2 recording + live, 3 live only
+	Media              int                      `json:"media"`   // 1 voice, 2 video
+	Owner              string                   `json:"owner"`
+	OwnerID            string                   `json:"ownerID"`
+	UserType           int                      `json:"userType"`
+	SupportWatermark   int                      `json:"supportWatermark"`
+	ScheduledStartTime time.Time                `json:"scheduledStartTime,omitzero"`
+	GuestJoinURI       string                   `json:"guestJoinUri"`
+	CallInRestriction  int                      `json:"callInRestriction"` // 0 anyone, 2 enterprise users, 3 invited only
+	ConfMode           string                   `json:"confMode"`
+	RealTimeSubtitle   int                      `json:"realTimeSubtitle"`
+	OrgID              string                   `json:"orgID"`
+	SupportWaitingRoom bool                     `json:"supportWaitingRoom"`
+	Webinar            bool                     `json:"webinar"`
 
 	// The fields below appear only in the vendor's sample frame (protocol
 	// §5.3): no table gives their meaning or type. The switches the
@@ -87,27 +91,13 @@ type ConfBasicInfoNotify struct {
 	ConfPortalCapabilities     string `json:"confPortalCapabilities"`
 }
 
-// ConfPassword is one of the meeting's passwords. Pwd is a secret: the
-// vendor sends it in plain text, confwatch never prints it.
-type ConfPassword struct {
-	Role string        `json:"role"` // "chair" or "general"
-	Pwd  secret.Secret `json:"pwd"`
-}
-
-// Meeting states of ConfDynamicInfoNotify.State.
-const (
-	StateSchedule  = "Schedule"
-	StateCreated   = "Created"
-	StateDestroyed = "Destroyed"
-)
-
 // ConfDynamicInfoNotify is the meeting's status. Each push is effectively
 // a full state (replace, do not merge). On the wire its fields sit at the
 // top level of the frame.
 type ConfDynamicInfoNotify struct {
 	EndTime          time.Time `json:"endTime,omitzero"`
 	Mode             string    `json:"mode"`  // FREE, FIXED, ROLLCALL, BROADCAST
-	State            string    `json:"state"` // Schedule, Created, Destroyed
+	State            string    `json:"state"` // Schedule, Created, Destroyed (ended: see Ended)
 	VAS              int       `json:"vas"`
 	Lock             int       `json:"lock"`
 	Mute             int       `json:"mute"`
@@ -164,7 +154,10 @@ func (d *ConfDynamicInfoNotify) Locked() bool { return d.Lock != 0 }
 func (d *ConfDynamicInfoNotify) Recording() bool { return d.RecState != 0 }
 
 // Ended reports whether the meeting has ended (state "Destroyed").
-func (d *ConfDynamicInfoNotify) Ended() bool { return d.State == StateDestroyed }
+func (d *ConfDynamicInfoNotify) Ended() bool { return d.State == stateEnded }
+
+// stateEnded is the State of an ended meeting.
+const stateEnded = "Destroyed"
 
 // MultiPic is the continuous-presence layout.
 type MultiPic struct {
@@ -180,28 +173,29 @@ type PicInfo struct {
 	Share int      `json:"share"`        // 1 = presentation stream
 }
 
-// Entry modes of participant, attendee, waiting-room and net-condition
-// entries.
-const (
-	EntryRefresh = 0 // add or update
-	EntryRemove  = 1 // remove
-)
+// entryRemove is the mode of a participant, attendee, waiting-room or
+// net-condition entry that removes it; 0 adds or updates.
+const entryRemove = 1
 
 // ParticipantsNotify lists online participants (full) or changes to them
-// (delta: Info holds only changed keys; Mode EntryRemove removes).
+// (delta: Info holds only changed keys; an entry whose Removed reports true
+// removes the participant).
 type ParticipantsNotify struct {
 	Participants []Participant `json:"participants,omitempty"`
 }
 
-// Participant is one entry of ParticipantsNotify.
+// Participant is one entry of ParticipantsNotify or WaitingListNotify.
 type Participant struct {
 	PID  string `json:"pid"`
-	Mode int    `json:"mode"` // EntryRefresh or EntryRemove
+	Mode int    `json:"mode"` // 0 adds or updates, 1 removes: see Removed
 	Info PInfo  `json:"pinfoMap"`
+	// DelType is a waiting-room entry's delType, which only the vendor's
+	// sample shows (protocol §5.11) and no page explains; 0 when absent.
+	DelType int `json:"delType,omitempty"`
 }
 
 // Removed reports whether the entry removes the participant.
-func (p Participant) Removed() bool { return p.Mode == EntryRemove }
+func (p Participant) Removed() bool { return p.Mode == entryRemove }
 
 // AttendeesNotify lists the attendees invited when the meeting was
 // scheduled.
@@ -213,7 +207,7 @@ type AttendeesNotify struct {
 type Attendee struct {
 	UserUUID      string `json:"userUUID"`
 	ParticipantID string `json:"participantID"`
-	Mode          int    `json:"mode"`
+	Mode          int    `json:"mode"` // 0 adds or updates, 1 removes: see Removed
 	Phone         string `json:"phone"`
 	Name          string `json:"name"`
 	AccountID     string `json:"accountId"`
@@ -234,6 +228,9 @@ type Attendee struct {
 	HidePhone           bool `json:"hidePhone"`
 	IsNotOverlayPidName bool `json:"isNotOverlayPidName"`
 }
+
+// Removed reports whether the entry removes the attendee.
+func (a Attendee) Removed() bool { return a.Mode == entryRemove }
 
 // SpeakerChangeNotify lists the loudest speakers; empty means nobody is
 // speaking (the wire frame then has no data).
@@ -259,7 +256,7 @@ type NetConditionNotify struct {
 // (protocol §5.8); they are read as the audio ones' units.
 type NetCondition struct {
 	ParticipantID          string `json:"participantID"`
-	Mode                   int    `json:"mode"`
+	Mode                   int    `json:"mode"` // 0 adds or updates, 1 removes: see Removed
 	NetInfo                string `json:"netInfo"`
 	Delay                  string `json:"delay"`     // ms
 	Jitter                 string `json:"jitter"`    // ms
@@ -281,6 +278,9 @@ type NetCondition struct {
 	AssistVideoFluxIn            string `json:"assistVideoFluxIn"`            // 100 bit/s
 	AssistVideoFluxOut           string `json:"assistVideoFluxOut"`           // 100 bit/s
 }
+
+// Removed reports whether the entry removes the participant's figures.
+func (n NetCondition) Removed() bool { return n.Mode == entryRemove }
 
 // InviteResultNotify carries invite results and leave reasons.
 type InviteResultNotify struct {
@@ -334,19 +334,10 @@ type SubtitleMsg struct {
 
 // WaitingListNotify lists waiting-room members (full) or changes to them
 // (delta). A member has the shape of a participant: its pid, an entry Mode
-// (EntryRemove: the member left the waiting room) and its pinfoMap, which
+// (Removed: the member left the waiting room) and its pinfoMap, which
 // in a delta holds only the keys that changed.
 type WaitingListNotify struct {
-	Members []WaitingMember `json:"members,omitempty"`
-}
-
-// WaitingMember is one entry of WaitingListNotify: a participant entry
-// and the vendor's delType.
-type WaitingMember struct {
-	Participant
-	// DelType is the entry's delType, which only the vendor's sample
-	// shows (protocol §5.11) and no page explains; 0 when absent.
-	DelType int `json:"delType"`
+	Members []Participant `json:"members,omitempty"`
 }
 
 // InterpreterGroupNotify lists simultaneous-interpretation groups.

@@ -30,13 +30,6 @@ const (
 
 var loginTypeKeys = [...]string{KeyLoginType, "CLIENT_LOGIN_TYPE", "CLIENT_ LOG IN_TYPE"}
 
-// Participant roles, as sent in ROLE.
-const (
-	RoleOrdinary = 0
-	RoleHost     = 1
-	RoleAudience = 2
-)
-
 // PInfo is a participant's pinfoMap: the raw string map as sent, with typed
 // accessors. In a delta it holds only the keys that changed; use Has to
 // tell "not sent" from "sent as false".
@@ -54,9 +47,24 @@ func (m PInfo) Name() string { return m[KeyName] }
 // Tel returns TEL.
 func (m PInfo) Tel() string { return m[KeyTel] }
 
-// Role returns ROLE as RoleOrdinary, RoleHost or RoleAudience (0 when absent
-// or unreadable).
-func (m PInfo) Role() int { n, _ := strconv.Atoi(m[KeyRole]); return n }
+// Role names ROLE: "ordinary" (0), "host" (1) or "audience" (2, a
+// webinar's audience); the raw value when it is none of those, and "" when
+// ROLE was not sent.
+func (m PInfo) Role() string {
+	raw, ok := m[KeyRole]
+	if !ok {
+		return ""
+	}
+	switch raw {
+	case "0":
+		return "ordinary"
+	case "1":
+		return "host"
+	case "2":
+		return "audience"
+	}
+	return raw
+}
 
 // HandRaised reports HAND == "1".
 func (m PInfo) HandRaised() bool { return m[KeyHand] == "1" }

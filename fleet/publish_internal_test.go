@@ -39,9 +39,9 @@ func TestPublisherBytes(t *testing.T) {
 	var c counters
 	p := newPublisher(js, Meeting{Conference: "42", Types: []string{events.ActionSpeakerChange}}, "w1", cfg.Logger, &c)
 	at := time.Date(2026, 1, 6, 9, 0, 3, 120_000_000, time.UTC)
-	speak := &events.Push{Envelope: events.Envelope{Action: events.ActionSpeakerChange, CreateTime: at, MsgID: "m1", Version: 5},
+	speak := &events.Push{Action: events.ActionSpeakerChange, CreateTime: at, MsgID: "m1", Version: 5,
 		Payload: &events.SpeakerChangeNotify{Speakers: []events.Speaker{{PID: "p1", Name: "Li Wei", SpeakingVolume: 40}}}}
-	other := &events.Push{Envelope: events.Envelope{Action: events.ActionParticipants, CreateTime: at, MsgID: "m2"}, Payload: &events.ParticipantsNotify{}}
+	other := &events.Push{Action: events.ActionParticipants, CreateTime: at, MsgID: "m2", Payload: &events.ParticipantsNotify{}}
 	gone := &events.Disconnected{At: at, Err: errors.New("read: EOF")}
 	change := meeting.Change{Kind: meeting.HandRaised, At: at, PID: "p1", Inferred: true}
 	p.event(speak)

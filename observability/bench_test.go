@@ -28,7 +28,7 @@ func BenchmarkPushReceived(b *testing.B) {
 			}
 			defer m.Close()
 			o := m.Observer("986112045")
-			e := &events.Envelope{Action: events.ActionParticipants, CreateTime: time.Now()}
+			e := &events.Push{Action: events.ActionParticipants, CreateTime: time.Now()}
 			b.ReportAllocs()
 			for b.Loop() {
 				o.PushReceived(e, 3*time.Millisecond)

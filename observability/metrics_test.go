@@ -109,9 +109,9 @@ func TestObserverRecordsWhatTheSessionReports(t *testing.T) {
 	a.WSTokenFetched(nil, true)
 	a.WSTokenFetched(errors.New("refused"), false)
 	now := time.Now()
-	a.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: now}, 40*time.Millisecond)
-	a.PushReceived(&events.Envelope{Action: "InventedNotify", CreateTime: now}, -time.Second)
-	a.PushReceived(&events.Envelope{Action: events.ActionSpeakerChange}, time.Hour) // no createTime: no lag
+	a.PushReceived(&events.Push{Action: events.ActionParticipants, CreateTime: now}, 40*time.Millisecond)
+	a.PushReceived(&events.Push{Action: "InventedNotify", CreateTime: now}, -time.Second)
+	a.PushReceived(&events.Push{Action: events.ActionSpeakerChange}, time.Hour) // no createTime: no lag
 	a.Dropped(events.ActionParticipants)
 	a.Resyncing("version gap")
 	a.Resubscribed(1500*time.Millisecond, true)
@@ -216,7 +216,7 @@ func TestPerConference(t *testing.T) {
 	a := m.Observer("986112045")
 	m.Observer("986112046")
 	a.StateChanged(connector.StateConnecting, connector.StateSubscribed)
-	a.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: time.Now()}, time.Millisecond)
+	a.PushReceived(&events.Push{Action: events.ActionParticipants, CreateTime: time.Now()}, time.Millisecond)
 	m.Fenced("986112045")
 	c := collect(t, r)
 	conf := attribute.String("confwatch.conference.id", "986112045")
@@ -275,7 +275,7 @@ func TestPushReceivedAllocatesNothing(t *testing.T) {
 	for _, per := range []bool{false, true} {
 		m, _ := setup(t, per)
 		o := m.Observer("986112045")
-		e := &events.Envelope{Action: events.ActionParticipants, CreateTime: time.Now()}
+		e := &events.Push{Action: events.ActionParticipants, CreateTime: time.Now()}
 		o.PushReceived(e, time.Millisecond) // the first point of a series allocates it
 		if n := testing.AllocsPerRun(1000, func() { o.PushReceived(e, time.Millisecond) }); n != 0 {
 			t.Errorf("PerConference %t: %v allocations per push, want 0", per, n)
@@ -291,9 +291,9 @@ func TestLagIsSampledInAFlood(t *testing.T) {
 	t0 := time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC)
 	for i := range 1000 {
 		created := t0.Add(time.Duration(i) * 50 * time.Microsecond) // 20,000 pushes/s for 50 ms
-		o.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: created}, 2*time.Millisecond)
+		o.PushReceived(&events.Push{Action: events.ActionParticipants, CreateTime: created}, 2*time.Millisecond)
 	}
-	o.PushReceived(&events.Envelope{Action: events.ActionParticipants, CreateTime: t0.Add(time.Second)}, 7*time.Millisecond)
+	o.PushReceived(&events.Push{Action: events.ActionParticipants, CreateTime: t0.Add(time.Second)}, 7*time.Millisecond)
 	c := collect(t, r)
 	if got := c.int("confwatch.events.received", action(events.ActionParticipants)); got != 1001 {
 		t.Errorf("received = %d, want every push (1001)", got)

@@ -95,7 +95,7 @@ func (s *session) wsTokenFetched(err error, discarded bool) {
 
 // pushReceived is on the socket reader's path: an atomic add per push,
 // a lag sample at most every lagSampleInterval, no allocation.
-func (s *session) pushReceived(e *events.Envelope, lag time.Duration) {
+func (s *session) pushReceived(e *events.Push, lag time.Duration) {
 	s.counts.received.add(e.Action)
 	if e.CreateTime.IsZero() {
 		return

@@ -103,7 +103,7 @@ func pushNote(e *events.Push, before *meeting.Snapshot, after func() *meeting.Sn
 			return "" // the waiting room as it was; its changes follow
 		}
 		for _, m := range p.Members {
-			parts = append(parts, waitingNote(m.Participant, before))
+			parts = append(parts, waitingNote(m, before))
 		}
 	case *events.InviteResultNotify:
 		if e.Mode == events.ModeFull {
@@ -133,7 +133,7 @@ func waitingNote(m events.Participant, before *meeting.Snapshot) string {
 	}
 	name = firstNonEmpty(name, m.PID)
 	switch {
-	case m.Mode == events.EntryRemove:
+	case m.Removed():
 		return name + " left the waiting room"
 	case m.Info[events.KeyWaiting] == "1":
 		return name + " was let in from the waiting room"

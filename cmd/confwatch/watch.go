@@ -122,7 +122,7 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	mux := events.NewMux(events.MuxConfig{Logger: log})
+	mux := events.NewMux(log)
 	st := &stream{printer: out.printer, changed: out.changed, semantic: w.semantic || out.printer != nil && out.printer.pretty}
 	st.state = meeting.New(meeting.Config{Logger: log, Resync: sess.Resync, OnChange: st.change})
 	mux.HandleAll(st, events.HandlerOptions{Name: "confwatch", Queue: 4096})

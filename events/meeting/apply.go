@@ -145,7 +145,7 @@ func (a *applier) participant(pid string, info events.PInfo) *Participant {
 	return &Participant{
 		PID:        pid,
 		Name:       info.Name(),
-		Role:       roleName(info),
+		Role:       info.Role(),
 		HandRaised: info.HandRaised(),
 		Muted:      info.Muted(),
 		Sharing:    info.Sharing(),
@@ -155,22 +155,6 @@ func (a *applier) participant(pid string, info events.PInfo) *Participant {
 		LoginType:  info.LoginType(),
 		Info:       info,
 	}
-}
-
-func roleName(info events.PInfo) string {
-	raw, ok := info[events.KeyRole]
-	if !ok {
-		return ""
-	}
-	switch raw {
-	case "0":
-		return "ordinary"
-	case "1":
-		return "host"
-	case "2":
-		return "audience"
-	}
-	return raw
 }
 
 func speaking(ss []Speaker, pid string) bool {
@@ -223,7 +207,7 @@ func (a *applier) attendees(n *events.AttendeesNotify, full bool) {
 		if at.Key == "" {
 			continue
 		}
-		if e.Mode == events.EntryRemove {
+		if e.Removed() {
 			tx.del(at.Key)
 		} else {
 			tx.set(at.Key, at)
@@ -243,7 +227,7 @@ func (a *applier) waiting(n *events.WaitingListNotify, full bool) {
 		if e.PID == "" {
 			continue
 		}
-		if e.Mode == events.EntryRemove {
+		if e.Removed() {
 			tx.del(e.PID)
 			continue
 		}
@@ -272,7 +256,7 @@ func (a *applier) netConditions(n *events.NetConditionNotify, full bool) {
 		if e.ParticipantID == "" {
 			continue
 		}
-		if e.Mode == events.EntryRemove {
+		if e.Removed() {
 			tx.del(e.ParticipantID)
 		} else {
 			tx.set(e.ParticipantID, netOf(e))

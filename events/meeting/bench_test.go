@@ -43,8 +43,8 @@ func deltaRing(all *events.ParticipantsNotify) []*events.Push {
 			hand = "0"
 		}
 		ring[i] = &events.Push{
-			Envelope: events.Envelope{Action: events.ActionParticipants, Mode: events.ModeDelta, MsgID: fmt.Sprintf("d%031d", i), ConfID: confID, CreateTime: t0},
-			Payload:  parts(set(all.Participants[i%benchSize].PID, "HAND", hand)),
+			Action: events.ActionParticipants, Mode: events.ModeDelta, MsgID: fmt.Sprintf("d%031d", i), ConfID: confID, CreateTime: t0,
+			Payload: parts(set(all.Participants[i%benchSize].PID, "HAND", hand)),
 		}
 	}
 	return ring
@@ -109,8 +109,8 @@ func BenchmarkSpeakerChange(b *testing.B) {
 	ring := make([]*events.Push, 64)
 	for i := range ring {
 		ring[i] = &events.Push{
-			Envelope: events.Envelope{Action: events.ActionSpeakerChange, Mode: events.ModeFull, MsgID: fmt.Sprintf("s%031d", i), ConfID: confID, CreateTime: t0},
-			Payload:  speakers(all.Participants[i].PID, 60, all.Participants[i+1].PID, 30, all.Participants[i+2].PID, 10),
+			Action: events.ActionSpeakerChange, Mode: events.ModeFull, MsgID: fmt.Sprintf("s%031d", i), ConfID: confID, CreateTime: t0,
+			Payload: speakers(all.Participants[i].PID, 60, all.Participants[i+1].PID, 30, all.Participants[i+2].PID, 10),
 		}
 	}
 	b.ReportAllocs()
@@ -131,8 +131,8 @@ func BenchmarkFullSnapshot(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		apply(st, &events.Push{
-			Envelope: events.Envelope{Action: events.ActionParticipants, Mode: events.ModeFull, Version: t0.UnixMilli() + 1e6 + int64(i), ConfID: confID, CreateTime: t0},
-			Payload:  all,
+			Action: events.ActionParticipants, Mode: events.ModeFull, Version: t0.UnixMilli() + 1e6 + int64(i), ConfID: confID, CreateTime: t0,
+			Payload: all,
 		})
 	}
 }
@@ -152,8 +152,8 @@ func BenchmarkMuteAllDelta(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		apply(st, &events.Push{
-			Envelope: events.Envelope{Action: events.ActionParticipants, Mode: events.ModeDelta, Version: int64(i + 1), ConfID: confID, CreateTime: t0},
-			Payload:  ring[i%2],
+			Action: events.ActionParticipants, Mode: events.ModeDelta, Version: int64(i + 1), ConfID: confID, CreateTime: t0,
+			Payload: ring[i%2],
 		})
 	}
 }

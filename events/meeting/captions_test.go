@@ -165,7 +165,7 @@ func TestInterpreterGroups(t *testing.T) {
 // reported as they switch, live and after an outage.
 func TestMeetingSwitchChanges(t *testing.T) {
 	d := func(subtitle, waiting int, pause bool) *events.ConfDynamicInfoNotify {
-		n := dyn(events.StateCreated, 0, 0)
+		n := dyn("Created", 0, 0)
 		n.RealTimeSubtitle, n.WaitingRoomState, n.Pause = subtitle, waiting, pause
 		return n
 	}

@@ -17,8 +17,8 @@ func Example() {
 	push := func(msgID string, mode events.Mode, version int64, payload events.Payload) *events.Push {
 		at = at.Add(time.Second)
 		return &events.Push{
-			Envelope: events.Envelope{MsgID: msgID, Mode: mode, Version: version, CreateTime: at, ConfID: "986112045"},
-			Payload:  payload,
+			MsgID: msgID, Mode: mode, Version: version, CreateTime: at, ConfID: "986112045",
+			Payload: payload,
 		}
 	}
 	ctx := context.Background()
@@ -35,7 +35,7 @@ func Example() {
 	st.HandleEvent(ctx, push("m2", events.ModeDelta, 57, &events.ParticipantsNotify{
 		Participants: []events.Participant{
 			{PID: "p1", Info: events.PInfo{"HAND": "1"}},
-			{PID: "p2", Mode: events.EntryRemove},
+			{PID: "p2", Mode: 1 /* removes */},
 		},
 	}))
 	// The same push again is dropped.

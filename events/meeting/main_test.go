@@ -65,15 +65,13 @@ func (sc *script) push(payload events.Payload, mode events.Mode, version int64) 
 		version = sc.at.UnixMilli()
 	}
 	return &events.Push{
-		Envelope: events.Envelope{
-			Action:     actionOf(payload),
-			Version:    version,
-			CreateTime: sc.at,
-			MsgID:      fmt.Sprintf("msg%06d", sc.n),
-			Mode:       mode,
-			ConfID:     confID,
-		},
-		Payload: payload,
+		Action:     actionOf(payload),
+		Version:    version,
+		CreateTime: sc.at,
+		MsgID:      fmt.Sprintf("msg%06d", sc.n),
+		Mode:       mode,
+		ConfID:     confID,
+		Payload:    payload,
 	}
 }
 
@@ -110,7 +108,7 @@ func set(pid string, kv ...string) events.Participant {
 }
 
 func leave(pid string) events.Participant {
-	return events.Participant{PID: pid, Mode: events.EntryRemove, Info: events.PInfo{}}
+	return events.Participant{PID: pid, Mode: 1 /* removes */, Info: events.PInfo{}}
 }
 
 func parts(ps ...events.Participant) *events.ParticipantsNotify {

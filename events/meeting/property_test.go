@@ -81,7 +81,7 @@ func (m *model) apply(p *events.Push) {
 			m.parts = map[string]events.PInfo{}
 		}
 		for _, e := range n.Participants {
-			if e.Mode == events.EntryRemove {
+			if e.Removed() {
 				delete(m.parts, e.PID)
 				continue
 			}
@@ -204,14 +204,14 @@ func (g *gen) next(t *rapid.T) events.Event {
 		for range rapid.IntRange(1, 4).Draw(t, "entries") {
 			pid := g.pid(t)
 			if rapid.IntRange(0, 3).Draw(t, "leave") == 0 {
-				es = append(es, events.Participant{PID: pid, Mode: events.EntryRemove})
+				es = append(es, events.Participant{PID: pid, Mode: 1 /* removes */})
 			} else {
 				es = append(es, events.Participant{PID: pid, Info: g.keys(t, pid, rapid.IntRange(0, 3).Draw(t, "n"))})
 			}
 		}
 		return g.push(parts(es...), events.ModeDelta, g.deltaVersion(t, events.ActionParticipants))
 	case 6:
-		d := dyn(rapid.SampledFrom([]string{events.StateCreated, events.StateDestroyed}).Draw(t, "state"),
+		d := dyn(rapid.SampledFrom([]string{"Created", "Destroyed"}).Draw(t, "state"),
 			rapid.IntRange(0, 1).Draw(t, "lock"), rapid.IntRange(0, 1).Draw(t, "rec"))
 		if rapid.Bool().Draw(t, "dynfull") {
 			return g.push(d, events.ModeFull, g.fullVersion(t))

@@ -16,7 +16,7 @@ func TestResyncDiff(t *testing.T) {
 	st := meeting.New(meeting.Config{OnChange: rec.on})
 	apply(st,
 		&events.Subscribed{At: t0},
-		sc.full(dyn(events.StateCreated, 0, 0)),
+		sc.full(dyn("Created", 0, 0)),
 		sc.full(parts(join("A", "Ann", 1), join("B", "Bob", 2), join("C", "Cai", 3))),
 		sc.delta(parts(set("B", "HAND", "1")), 20),
 		sc.delta(parts(set("B", "HAND", "0")), 21),
@@ -37,7 +37,7 @@ func TestResyncDiff(t *testing.T) {
 	eq(t, "roster kept while resyncing", roster(s), []string{"A=Ann/ordinary/", "B=Bob/ordinary/", "C=Cai/ordinary/"})
 
 	apply(st,
-		sc.full(dyn(events.StateCreated, 1, 0)),
+		sc.full(dyn("Created", 1, 0)),
 		sc.full(parts(join("A", "Ann Li", 1), join("C", "Cai", 3, "HAND", "1"), join("D", "Dan", 4))),
 	)
 	eq(t, "inferred changes", brief(rec.take()), []string{

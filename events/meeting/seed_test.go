@@ -17,14 +17,14 @@ func TestNewFromSnapshot(t *testing.T) {
 	sc := newScript()
 	before := []events.Event{
 		&events.Subscribed{At: t0},
-		sc.full(dyn(events.StateCreated, 0, 0)),
+		sc.full(dyn("Created", 0, 0)),
 		sc.full(parts(join("A", "Ann", 1), join("B", "Bob", 2, "HAND", "1"), join("C", "Cai", 3))),
 		sc.full(speakers("A", 50)),
 		sc.delta(parts(set("C", "MUTE", "1")), 7),
 	}
 	sc.at = sc.at.Add(time.Minute)
 	after := []events.Event{
-		sc.full(dyn(events.StateCreated, 1, 1)),
+		sc.full(dyn("Created", 1, 1)),
 		sc.full(parts(join("A", "Ann Li", 1), join("B", "Bob", 2), join("D", "Dan", 4))),
 		sc.full(speakers("D", 70)),
 	}

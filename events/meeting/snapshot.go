@@ -163,7 +163,7 @@ type Status struct {
 }
 
 // Ended reports whether the meeting has ended.
-func (s Status) Ended() bool { return s.State == events.StateDestroyed }
+func (s Status) Ended() bool { return (&events.ConfDynamicInfoNotify{State: s.State}).Ended() }
 
 // Participant is one online participant. The typed fields are read from
 // Info, the participant's full pinfoMap with every delta merged in.

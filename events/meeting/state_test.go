@@ -28,7 +28,7 @@ func TestScriptedMeeting(t *testing.T) {
 			events: []events.Event{
 				&events.Subscribed{At: t0},
 				sc.full(&events.ConfBasicInfoNotify{Title: "Weekly", DisplayID: confID}),
-				sc.full(dyn(events.StateCreated, 0, 0)),
+				sc.full(dyn("Created", 0, 0)),
 				sc.full(parts(join("A", "Ann", 1, events.KeyRole, "1"), join("B", "Bob", 2))),
 				sc.full(speakers()),
 			},
@@ -57,7 +57,7 @@ func TestScriptedMeeting(t *testing.T) {
 		},
 		{
 			name:        "lock and record",
-			events:      []events.Event{sc.full(dyn(events.StateCreated, 1, 1))},
+			events:      []events.Event{sc.full(dyn("Created", 1, 1))},
 			wantRoster:  []string{"A=Ann/host/M", "B=Bob/ordinary/H", "C=Cai/ordinary/"},
 			wantChanges: []string{"MeetingLocked", "RecordingStarted"},
 			check: func(t *testing.T, s *meeting.Snapshot) {
@@ -99,7 +99,7 @@ func TestScriptedMeeting(t *testing.T) {
 		},
 		{
 			name:        "the meeting ends",
-			events:      []events.Event{sc.full(dyn(events.StateDestroyed, 0, 0))},
+			events:      []events.Event{sc.full(dyn("Destroyed", 0, 0))},
 			wantRoster:  []string{"A=Ann Li/ordinary/T", "B=Bob/ordinary/"},
 			wantChanges: []string{"MeetingUnlocked", "RecordingStopped", "MeetingEnded"},
 		},
@@ -161,8 +161,8 @@ func TestIgnored(t *testing.T) {
 func TestEntryTypes(t *testing.T) {
 	sc := newScript()
 	st := meeting.New(meeting.Config{InviteResults: 3})
-	waiting := func(mode int, pid string, kv ...string) events.WaitingMember {
-		return events.WaitingMember{Participant: events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}}
+	waiting := func(mode int, pid string, kv ...string) events.Participant {
+		return events.Participant{PID: pid, Mode: mode, Info: set(pid, kv...).Info}
 	}
 	net := func(mode int, pid, info string) events.NetCondition {
 		return events.NetCondition{ParticipantID: pid, Mode: mode, NetInfo: info}
@@ -178,8 +178,8 @@ func TestEntryTypes(t *testing.T) {
 		return n
 	}
 	apply(st,
-		sc.full(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
-		sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
+		sc.full(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "NAME", "Wu", "ADDTIME", "2"), waiting(0, "W2", "NAME", "Xi", "ADDTIME", "1")}}),
+		sc.delta(&events.WaitingListNotify{Members: []events.Participant{waiting(0, "W1", "WAITINGSTATE", "1"), waiting(1, "W2")}}, 1),
 		sc.full(&events.NetConditionNotify{Conditions: []events.NetCondition{net(0, "A", "good"), net(0, "B", "bad")}}),
 		sc.delta(&events.NetConditionNotify{Conditions: []events.NetCondition{net(1, "A", ""), net(0, "B", "good")}}, 1),
 		sc.full(&events.AttendeesNotify{Attendees: []events.Attendee{att(0, "u1", "Zed"), att(0, "u2", "Amy")}}),

@@ -115,7 +115,7 @@ func TestVersions(t *testing.T) {
 				return []events.Event{
 					sc.full(parts(join("A", "Ann", 1))),
 					sc.delta(parts(set("A", "HAND", "1")), 5),
-					sc.delta(&events.WaitingListNotify{Members: []events.WaitingMember{{Participant: events.Participant{PID: "W", Info: events.PInfo{"NAME": "Wu"}}}}}, 2),
+					sc.delta(&events.WaitingListNotify{Members: []events.Participant{{PID: "W", Info: events.PInfo{"NAME": "Wu"}}}}, 2),
 					sc.delta(parts(set("A", "MUTE", "1")), 6),
 				}
 			},
@@ -125,9 +125,9 @@ func TestVersions(t *testing.T) {
 			name: "whole-state types ignore gaps",
 			events: func(sc *script) []events.Event {
 				return []events.Event{
-					sc.push(dyn(events.StateCreated, 0, 0), events.ModeDelta, 3),
-					sc.push(dyn(events.StateCreated, 1, 0), events.ModeDelta, 9),
-					sc.push(dyn(events.StateCreated, 0, 0), events.ModeDelta, 8),
+					sc.push(dyn("Created", 0, 0), events.ModeDelta, 3),
+					sc.push(dyn("Created", 1, 0), events.ModeDelta, 9),
+					sc.push(dyn("Created", 0, 0), events.ModeDelta, 8),
 				}
 			},
 			want: want{[]string{}, meeting.Stats{Applied: 2, Stale: 1}},

@@ -35,7 +35,9 @@ func tap(a *audit) events.Handler {
 		switch e := e.(type) {
 		case *events.Push:
 			b, _ := json.Marshal(e.Payload)
-			a.add("events", e.Envelope, e.Payload, string(b))
+			head := *e
+			head.Raw = nil // documented as the frame as received
+			a.add("events", head, e.Payload, string(b))
 		default:
 			b, _ := json.Marshal(e)
 			a.add("events", e, string(b))
@@ -131,7 +133,7 @@ func TestSessionLeaksNothing(t *testing.T) {
 	waitFor(t, "two keep-alives", func() bool { return fake.Stats().KeepAlives >= 2 })
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
-	if err := w.Session.SendSubtitleControl(ctx, events.SubtitleControl{}); err != nil {
+	if err := w.Session.SendSubtitleControl(ctx, connector.SubtitleControl{}); err != nil {
 		a.add("errors", err)
 	}
 	render(a, w)
@@ -143,7 +145,7 @@ func TestSessionLeaksNothing(t *testing.T) {
 		t.Errorf("Run = %v, want the meeting's end", w.Err())
 	}
 	a.add("errors", w.Err())
-	if err := w.Session.SendSubtitleControl(ctx, events.SubtitleControl{}); err != nil {
+	if err := w.Session.SendSubtitleControl(ctx, connector.SubtitleControl{}); err != nil {
 		a.add("errors", err)
 	}
 	a.check()

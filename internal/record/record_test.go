@@ -21,7 +21,7 @@ func TestFromEvent(t *testing.T) {
 		{"disconnected", &events.Disconnected{At: at, Err: errors.New("read: EOF")}, `{"time":"2026-01-06T09:00:40.002Z","conference":"1","kind":"status","status":"disconnected","reason":"read: EOF"}`},
 		{"resubscribed", &events.Resubscribed{BlindFrom: at.Add(-412 * time.Millisecond), BlindTo: at}, `{"time":"2026-01-06T09:00:40.002Z","conference":"1","kind":"status","status":"resubscribed","blindMs":412}`},
 		{"resubscribed at once", &events.Resubscribed{BlindFrom: at, BlindTo: at}, `{"time":"2026-01-06T09:00:40.002Z","conference":"1","kind":"status","status":"resubscribed","blindMs":1}`},
-		{"unknown push", &events.Push{Envelope: events.Envelope{Action: "FooNotify", CreateTime: at, MsgID: "m1", Mode: events.ModeDelta, Version: 3}, Raw: []byte(`{"action":"FooNotify"}`)},
+		{"unknown push", &events.Push{Action: "FooNotify", CreateTime: at, MsgID: "m1", Mode: events.ModeDelta, Version: 3, Raw: []byte(`{"action":"FooNotify"}`)},
 			`{"time":"2026-01-06T09:00:40.002Z","conference":"1","kind":"push","action":"FooNotify","mode":"delta","version":3,"msgID":"m1","payload":{"action":"FooNotify"}}`},
 	}
 	for _, tt := range tests {

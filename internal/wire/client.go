@@ -95,8 +95,8 @@ func EncodeHeartBeat(seq string) []byte {
 }
 
 // SubtitleControl is the content of a ConfControl frame of type
-// REALTIMESUBTITLE. It has the fields of events.SubtitleControl, which
-// converts to it.
+// REALTIMESUBTITLE: connector.SubtitleControl with the meeting's ID and
+// control token.
 type SubtitleControl struct {
 	ConferenceID string
 	ConfToken    secret.Secret

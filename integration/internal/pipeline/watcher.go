@@ -95,7 +95,7 @@ func StartWatcher(cfg WatcherConfig) (*Watcher, error) {
 		return nil, err
 	}
 	w := &Watcher{Tokens: prov, Client: client, done: make(chan struct{})}
-	w.mux = events.NewMux(events.MuxConfig{Logger: logger})
+	w.mux = events.NewMux(logger)
 	w.State = meeting.New(meeting.Config{
 		Logger: logger,
 		Clock:  cfg.Clock,
@@ -219,7 +219,7 @@ func (w *Watcher) Idle() bool {
 	if w.Session.Stats().QueueDepth != 0 {
 		return false
 	}
-	for _, h := range w.mux.Stats().Handlers {
+	for _, h := range w.mux.Stats() {
 		if h.Queued != 0 {
 			return false
 		}

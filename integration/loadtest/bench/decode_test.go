@@ -98,7 +98,7 @@ func BenchmarkMux(b *testing.B) {
 		}
 		pushes[i] = p
 	}
-	m := events.NewMux(events.MuxConfig{})
+	m := events.NewMux(nil)
 	defer m.Close(context.Background())
 	var seen atomic.Int64
 	events.On(m, func(context.Context, *events.Push, *events.ParticipantsNotify) { seen.Add(1) }, events.HandlerOptions{})

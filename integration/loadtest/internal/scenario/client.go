@@ -159,7 +159,7 @@ func (c *FloodClient) handler(kind Kind) (events.Handler, error) {
 			}
 		}), nil
 	}
-	c.mux = events.NewMux(events.MuxConfig{})
+	c.mux = events.NewMux(nil)
 	events.On(c.mux, func(context.Context, *events.Push, *events.ParticipantsNotify) { c.count.add() }, events.HandlerOptions{})
 	events.On(c.mux, func(context.Context, *events.Push, *events.SpeakerChangeNotify) { c.count.add() }, events.HandlerOptions{})
 	return c.mux, nil

@@ -174,7 +174,7 @@ func latencyRun(ctx context.Context, srv *fakemeeting.Server, hc *http.Client, p
 		}()
 		stop = func() { conn.Close() }
 	case "session":
-		mux := events.NewMux(events.MuxConfig{})
+		mux := events.NewMux(nil)
 		events.On(mux, func(_ context.Context, _ *events.Push, p *events.ParticipantsNotify) {
 			for _, e := range p.Participants {
 				if ts, ok := e.Info[tsKey]; ok {

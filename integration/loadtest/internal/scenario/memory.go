@@ -127,7 +127,7 @@ func measureMemory(ctx context.Context, r *remoteFake, tgt target, variant strin
 	}
 	// The shared Mux exists before the first reading: it is the process's,
 	// not a session's.
-	shared := events.NewMux(events.MuxConfig{})
+	shared := events.NewMux(nil)
 	defer shared.Close(context.Background())
 	events.On(shared, func(context.Context, *events.Push, *events.ParticipantsNotify) {}, events.HandlerOptions{})
 	var own []*events.Mux
@@ -153,7 +153,7 @@ func measureMemory(ctx context.Context, r *remoteFake, tgt target, variant strin
 			config: func(int) (connector.Config, events.Handler) {
 				h := events.Handler(shared)
 				if variant == VariantSessionMux {
-					m := events.NewMux(events.MuxConfig{})
+					m := events.NewMux(nil)
 					m.HandleAll(events.HandlerFunc(func(context.Context, events.Event) {}), events.HandlerOptions{})
 					ownMu.Lock()
 					own = append(own, m)

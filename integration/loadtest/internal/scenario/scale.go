@@ -68,7 +68,7 @@ func Scale(ctx context.Context, o Options) (*ScaleResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	shared := events.NewMux(events.MuxConfig{})
+	shared := events.NewMux(nil)
 	defer shared.Close(context.Background())
 	events.On(shared, func(context.Context, *events.Push, *events.ParticipantsNotify) {}, events.HandlerOptions{})
 	before := settledMem()

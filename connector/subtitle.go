@@ -1,17 +1,10 @@
-package events
-
-import "github.com/confwatch/confwatch/secret"
+package connector
 
 // SubtitleControl turns live captions on or off (the ConfControl action of
-// type REALTIMESUBTITLE), sent with connector.Session.SendSubtitleControl.
-// Any meeting member may turn them on; once on, they stop only when the
-// meeting ends. No reply is documented.
+// type REALTIMESUBTITLE), sent with Session.SendSubtitleControl, which adds
+// the meeting's ID and control token. Any meeting member may turn them on;
+// once on, they stop only when the meeting ends. No reply is documented.
 type SubtitleControl struct {
-	// ConferenceID is the meeting; the session fills it in.
-	ConferenceID string
-	// ConfToken is the meeting-control token, sent as is; the session
-	// fills it in.
-	ConfToken secret.Secret
 	// On starts captions (isSubtitle 1); false stops them (0).
 	On bool
 	// SubtitleType 0, the default, captions the two loudest speakers; the
