@@ -35,6 +35,65 @@ func ownershipFrames(n int) [][]byte {
 	return frames
 }
 
+// serveFrames answers Subscribe, then sends frames and waits for the
+// client to go.
+func serveFrames(frames [][]byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		up := websocket.Upgrader{}
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, _, err := c.ReadMessage(); err != nil {
+			return
+		}
+		c.WriteMessage(websocket.TextMessage, []byte(`{"action":"Subscribe","sequence":"1","data":{"returnCode":0,"returnDesc":"ok"}}`))
+		for _, f := range frames {
+			if c.WriteMessage(websocket.TextMessage, f) != nil {
+				return
+			}
+		}
+		c.ReadMessage() // until the client goes
+	}
+}
+
+// pushesOf returns the pushes among evs.
+func pushesOf(evs []events.Event) []*events.Push {
+	var out []*events.Push
+	for _, e := range evs {
+		if p, ok := e.(*events.Push); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkOwnership compares each kept push with a fresh decoding of its
+// frame, and its Raw with what keep says.
+func checkOwnership(t *testing.T, pushes []*events.Push, frames [][]byte, keep bool) {
+	t.Helper()
+	for i, p := range pushes {
+		want, err := events.Decode(frames[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, exp := *p, *want
+		got.Raw, exp.Raw = nil, nil
+		if !reflect.DeepEqual(got, exp) {
+			t.Fatalf("push %d (%s) differs from its frame's decoding: a delivered push aliases a reused buffer", i, p.Action)
+		}
+		switch {
+		case keep || p.Payload == nil:
+			if string(p.Raw) != string(frames[i]) {
+				t.Fatalf("push %d (%s): Raw is not its frame", i, p.Action)
+			}
+		case p.Raw != nil:
+			t.Fatalf("push %d (%s): Raw kept (%d bytes) without KeepRaw", i, p.Action, len(p.Raw))
+		}
+	}
+}
+
 // TestDeliveredPushesOwnTheirBytes: the reader decodes every message in a
 // buffer it reuses for the next one, so a handler that keeps pushes must
 // find each exactly as decoded from its frame, long after later frames
@@ -44,56 +103,12 @@ func TestDeliveredPushesOwnTheirBytes(t *testing.T) {
 	frames := ownershipFrames(200)
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprintf("KeepRaw=%v", keep), func(t *testing.T) {
-			h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
-				up := websocket.Upgrader{}
-				c, err := up.Upgrade(w, r, nil)
-				if err != nil {
-					return
-				}
-				defer c.Close()
-				if _, _, err := c.ReadMessage(); err != nil {
-					return
-				}
-				c.WriteMessage(websocket.TextMessage, []byte(`{"action":"Subscribe","sequence":"1","data":{"returnCode":0,"returnDesc":"ok"}}`))
-				for _, f := range frames {
-					if c.WriteMessage(websocket.TextMessage, f) != nil {
-						return
-					}
-				}
-				c.ReadMessage() // until the client goes
-			}, func(c *connector.Config) {
+			h := newHostile(t, serveFrames(frames), func(c *connector.Config) {
 				c.Types = nil
 				c.KeepRaw = keep
 			})
-			pushes := func() []*events.Push {
-				var out []*events.Push
-				for _, e := range h.rec.all() {
-					if p, ok := e.(*events.Push); ok {
-						out = append(out, p)
-					}
-				}
-				return out
-			}
-			h.eventually("every push delivered", func() bool { return len(pushes()) == len(frames) })
-			for i, p := range pushes() {
-				want, err := events.Decode(frames[i])
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, exp := *p, *want
-				got.Raw, exp.Raw = nil, nil
-				if !reflect.DeepEqual(got, exp) {
-					t.Fatalf("push %d (%s) differs from its frame's decoding: a delivered push aliases a reused buffer", i, p.Action)
-				}
-				switch {
-				case keep || p.Payload == nil:
-					if string(p.Raw) != string(frames[i]) {
-						t.Fatalf("push %d (%s): Raw is not its frame", i, p.Action)
-					}
-				case p.Raw != nil:
-					t.Fatalf("push %d (%s): Raw kept (%d bytes) without KeepRaw", i, p.Action, len(p.Raw))
-				}
-			}
+			h.eventually("every push delivered", func() bool { return len(pushesOf(h.rec.all())) == len(frames) })
+			checkOwnership(t, pushesOf(h.rec.all()), frames, keep)
 			if st := h.sess.Stats(); st.Malformed != 0 || st.Dropped != 0 {
 				t.Fatalf("stats %+v: want every frame decoded and delivered", st)
 			}
