@@ -50,7 +50,7 @@ func (sv *supervisor) attempt(ctx context.Context, ann announcement) (*link, *Fa
 		return nil, classify(StageDial, err, s.cfg.Backoff.Max)
 	}
 	l := newLink(s.env, conn, ctl, ann)
-	l.start(sub)
+	l.start(ctx, sub)
 	l, fail = s.awaitReply(ctx, l)
 	if fail == nil {
 		// Logged here, on the supervisor's goroutine, like "disconnected"
@@ -97,27 +97,33 @@ func (s *Session) awaitReply(ctx context.Context, l *link) (*link, *Failure) {
 	defer t.Stop()
 	var fail *Failure
 	bye := true
-	select {
-	case r := <-l.subReply:
-		return s.judgeReply(l, r)
-	case <-l.readDone:
-		// The reply may have come with the end of the socket: it decides.
+	for fail == nil {
 		select {
 		case r := <-l.subReply:
-			if !r.OK() {
-				return s.judgeReply(l, r)
+			return s.judgeReply(l, r)
+		case <-l.readDone:
+			// The reply may have come with the end of the socket: it decides.
+			select {
+			case r := <-l.subReply:
+				if !r.OK() {
+					return s.judgeReply(l, r)
+				}
+			default:
 			}
-		default:
+			err := l.result()
+			if l.ended.Load() {
+				err = ErrMeetingEnded
+			}
+			fail, bye = classify(StageSubscribe, err, s.cfg.Backoff.Max), false
+		case <-t.C():
+			fail = classify(StageSubscribe, errors.New("connector: no Subscribe reply within SubscribeTimeout"), s.cfg.Backoff.Max)
+		case <-ctx.Done():
+			fail = &Failure{Stage: StageSubscribe, Class: ClassStop, Err: ctx.Err()}
+		case now := <-l.beat.C():
+			l.heartbeat(ctx, now)
+		case now := <-l.watchdog.C():
+			l.checkSilence(now)
 		}
-		err := l.result()
-		if l.ended.Load() {
-			err = ErrMeetingEnded
-		}
-		fail, bye = classify(StageSubscribe, err, s.cfg.Backoff.Max), false
-	case <-t.C():
-		fail = classify(StageSubscribe, errors.New("connector: no Subscribe reply within SubscribeTimeout"), s.cfg.Backoff.Max)
-	case <-ctx.Done():
-		fail = &Failure{Stage: StageSubscribe, Class: ClassStop, Err: ctx.Err()}
 	}
 	if !l.phase.CompareAndSwap(phaseWaiting, phaseAbandoned) && fail.Class != ClassStop {
 		return l, nil

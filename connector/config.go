@@ -159,6 +159,13 @@ type Config struct {
 	// the session redials and fresh snapshots follow. Zero means
 	// DefaultReadLimit.
 	ReadLimit int64
+	// KeepRaw keeps every delivered push's frame in Push.Raw. False (the
+	// default) keeps it only for actions package events does not decode
+	// (Payload nil: the frame is all there is); a decoded push then has a
+	// nil Raw, which spares a copy of every frame. Either way Raw is the
+	// push's own copy: the session reads into buffers it reuses, and
+	// nothing it delivers aliases them.
+	KeepRaw bool
 	// ReadBufferSize and WriteBufferSize size the socket's I/O buffers.
 	// Zero means DefaultBufferSize.
 	ReadBufferSize, WriteBufferSize int

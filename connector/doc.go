@@ -31,9 +31,12 @@
 // can inflate past ReadLimit). A ws:// wsURL is refused unless
 // Config.AllowPlainText.
 //
-// A live socket has exactly one reader and one writer goroutine; Subscribe,
-// heartbeats and control frames all go through the writer with write
-// deadlines. Only message data counts as a sign of life — byte by byte, so
+// A live socket has exactly one goroutine, its reader. Frames are written
+// one at a time under the link's write lock, each with a write deadline:
+// Subscribe and heartbeats from Run's goroutine, which also serves the
+// link's timers (heartbeat, silence watchdog, control-token keep-alive)
+// while it waits, a subtitle control from its caller's. So an idle
+// session holds two goroutines: Run's and the reader. Only message data counts as a sign of life — byte by byte, so
 // that a large snapshot on a slow link is not mistaken for silence — and
 // WebSocket pings, pongs and empty fragments do not: silence past
 // ReadTimeout, or MaxMissedHeartbeats heartbeats without an echo while no
@@ -80,6 +83,15 @@
 // (TokenSource.Control at the token's RefreshAt), so a redial never waits
 // for a fresh login and no other keep-alive is needed. Run joins every
 // goroutine it started before it returns.
+//
+// A delivered push owns its memory. The reader reads every message into a
+// buffer that the process's sessions share and reuse, decodes it there and
+// gives the buffer back before the next read; nothing delivered points
+// into it (a decoded payload never aliases its frame, see events.Decode).
+// Push.Raw is a copy of the frame for actions events does not decode, and
+// for every push when Config.KeepRaw is set; otherwise a decoded push has
+// a nil Raw. So a handler may keep any push, and any part of it, for as
+// long as it likes.
 //
 // # Observing a session
 //

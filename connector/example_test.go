@@ -98,7 +98,7 @@ func ExampleSession_meetingState() {
 	err = sess.Run(context.Background(), mux)
 	mux.Close(context.Background())
 	fmt.Println("ended:", errors.Is(err, connector.ErrMeetingEnded))
-	fmt.Println("people at the end:", len(state.Snapshot().Participants))
+	fmt.Println("people at the end:", state.Snapshot().Participants.Len())
 	// Output:
 	// Zhang Min joined
 	// Li Wei joined

@@ -1,9 +1,9 @@
 package connector
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -22,17 +22,24 @@ import (
 // to deliver events and request resyncs, the counters, the logger and the
 // text cleaner. One per session, shared by its links.
 type linkEnv struct {
-	cfg     *Config
-	log     *slog.Logger
-	c       *counters
-	deliver func(e events.Event, force bool) bool
-	resync  func(reason string)
-	clean   func(string) string
+	cfg *Config
+	log *slog.Logger
+	c   *counters
+	// deliver queues a push whose frame had n bytes; false: the queue
+	// is full. announce queues a lifecycle event, which is never refused.
+	deliver  func(p *events.Push, n int64) bool
+	announce func(e events.Event)
+	resync   func(reason string)
+	clean    func(string) string
 }
 
-// link is one live socket: exactly one reader goroutine and one writer
-// goroutine, both started by start and joined by shutdown. Every frame
-// sent, heartbeats included, goes through the writer.
+// link is one live socket. It has one goroutine, the reader, started by
+// start and joined by shutdown. Frames are written by whoever sends them,
+// one at a time under the link's write lock: Subscribe and heartbeats by
+// the supervisor (Run's goroutine, which also serves the link's timers
+// while it waits in awaitReply and live), a subtitle control by its
+// caller. An idle session therefore holds two goroutines, Run's and the
+// reader (BENCHMARKS.md, memory).
 type link struct {
 	env  *linkEnv
 	conn *websocket.Conn
@@ -43,11 +50,22 @@ type link struct {
 	// copy made before the dial: the supervisor's fields are its own.
 	ann announcement
 
-	out      chan outFrame             // to the writer
 	subReply chan *wire.SubscribeReply // capacity 1
-	stop     chan struct{}             // closed by shutdown: writer exits
 	readDone chan struct{}             // closed by the reader on exit
-	wrDone   chan struct{}             // closed by the writer on exit
+
+	// wlock is the write lock: a token of capacity 1 rather than a
+	// mutex, so that a caller can stop waiting for it when its context
+	// ends. closed is set when the link fails and by shutdown before
+	// anything else: no frame is written after it (write checks it under
+	// the lock; a write already under way fails when the socket closes).
+	wlock  chan struct{}
+	closed atomic.Bool
+
+	// beat and watchdog are the link's liveness timers, on the session's
+	// clock, served by the supervisor (heartbeat, checkSilence). sent counts the
+	// heartbeats sent; only the supervisor touches it.
+	beat, watchdog clock.Timer
+	sent           int64
 
 	// lastRecv is the clock time, unix ns, when message data last
 	// arrived. Only data counts as life: WebSocket pings, pongs and empty
@@ -71,15 +89,12 @@ type link struct {
 
 	errOnce sync.Once
 	err     error // first reason the link ended
-	sendBye atomic.Bool
 }
 
-type outFrame struct {
-	data   []byte
-	result chan error // capacity 1, may be nil
-}
-
-var errClosedByUs = errors.New("connector: link closed by the session")
+var (
+	errClosedByUs = errors.New("connector: link closed by the session")
+	errLinkClosed = errors.New("connector: the link is closed")
+)
 
 // Link phases (link.phase).
 const (
@@ -88,18 +103,25 @@ const (
 	phaseAbandoned
 )
 
+// newLink wraps a dialled socket. Its timers start now: the heartbeat
+// schedule and the silence watchdog run from before Subscribe is sent, so
+// that whoever sees the session subscribed (a test moving a fake clock)
+// finds them armed.
 func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announcement) *link {
+	cfg := env.cfg
 	l := &link{
 		env: env, conn: conn, ctl: ctl, ann: ann,
-		out:      make(chan outFrame, 4),
 		subReply: make(chan *wire.SubscribeReply, 1),
-		stop:     make(chan struct{}),
 		readDone: make(chan struct{}),
-		wrDone:   make(chan struct{}),
+		wlock:    make(chan struct{}, 1),
+		beat:     cfg.Clock.NewTimer(cfg.HeartbeatInterval),
+		watchdog: cfg.Clock.NewTimer(cfg.ReadTimeout),
 	}
-	l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
+	l.lastRecv.Store(cfg.Clock.Now().UnixNano())
 	conn.SetPingHandler(func(data string) error {
-		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(env.cfg.WriteTimeout))
+		// WriteControl may run beside a write under wlock (gorilla allows
+		// it), so the reader answers pings without waiting for the lock.
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(cfg.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}
@@ -112,15 +134,18 @@ func newLink(env *linkEnv, conn *websocket.Conn, ctl *token.Control, ann announc
 	return l
 }
 
-func (l *link) start(subscribe []byte) {
+// start starts the reader and sends Subscribe; a failed send fails the
+// link, which the reader's end then reports.
+func (l *link) start(ctx context.Context, subscribe []byte) {
 	go l.read()
-	go l.write(subscribe)
+	l.write(ctx, subscribe)
 }
 
 // fail records why the link ended (first reason wins) and closes the
 // socket, which ends the reader.
 func (l *link) fail(err error) {
 	l.errOnce.Do(func() { l.err = err })
+	l.closed.Store(true) // a failed link takes no more writes
 	l.conn.Close()
 }
 
@@ -130,242 +155,76 @@ func (l *link) result() error {
 	return l.err
 }
 
-// shutdown ends the link and joins both goroutines. With bye, a normal
-// close frame is sent first (bounded by DefaultCloseTimeout).
+// shutdown ends the link and joins the reader. With bye, a normal close
+// frame is sent first (bounded by DefaultCloseTimeout); gorilla lets it
+// pass beside a write under way, and refuses any data frame after it.
 func (l *link) shutdown(bye bool) {
-	l.sendBye.Store(bye)
-	close(l.stop)
-	<-l.wrDone
+	l.closed.Store(true)
+	if bye {
+		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		l.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(DefaultCloseTimeout))
+	}
 	l.fail(errClosedByUs)
 	<-l.readDone
+	l.beat.Stop()
+	l.watchdog.Stop()
 }
 
-func (l *link) read() {
-	defer close(l.readDone)
-	env := l.env
-	replied := false
-	progress := &progressReader{last: &l.lastRecv, clk: env.cfg.Clock}
-	for {
-		mt, r, err := l.conn.NextReader()
-		if err != nil {
-			l.fail(l.readError(err))
-			return
+// write sends one text frame under the write lock, bounded by
+// WriteTimeout; waiting for the lock ends with ctx. A failed write fails
+// the link. After shutdown it fails with errLinkClosed and writes nothing.
+func (l *link) write(ctx context.Context, data []byte) error {
+	select {
+	case l.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.wlock }()
+	if l.closed.Load() {
+		return errLinkClosed
+	}
+	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
+	if err := l.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+		if l.closed.Load() {
+			return errLinkClosed // the link ended under the write
 		}
-		progress.r = r
-		data, err := io.ReadAll(progress)
-		if err != nil {
-			l.fail(l.readError(err))
-			return
-		}
-		l.busy.Store(true)
-		if !l.handle(mt, data, &replied) {
-			return
-		}
-		l.lastRecv.Store(env.cfg.Clock.Now().UnixNano())
-		l.busy.Store(false)
-	}
-}
-
-// handle decodes and delivers one message. It reports false when the
-// link must end (the meeting ended).
-func (l *link) handle(mt int, data []byte, replied *bool) bool {
-	env := l.env
-	env.c.framesIn.Add(1)
-	env.c.bytesIn.Add(int64(len(data)))
-	if mt != websocket.TextMessage {
-		env.c.binary.Add(1)
-		env.log.Warn("skipping a binary frame", slog.Int("bytes", len(data)))
-		return true
-	}
-	f, err := decodeFrame(data)
-	if err != nil {
-		env.c.malformed.Add(1)
-		env.log.Warn("skipping a frame that does not decode", slog.Int("bytes", len(data)), slog.String("err", env.clean(err.Error())))
-		return true
-	}
-	switch f := f.(type) {
-	case *wire.HeartBeat:
-		l.echoes.Add(1)
-		env.c.heartbeatsEcho.Add(1)
-	case *wire.SubscribeReply:
-		// Only the first reply decides; later ones are ignored.
-		if !*replied {
-			*replied = true
-			l.accept(f)
-		}
-	case *events.Push:
-		env.cfg.Observer.pushReceived(f, l.lastRecv.Load())
-		if !env.deliver(f, false) {
-			env.c.dropped.Add(1)
-			env.cfg.Observer.dropped(f)
-			env.resync("handler queue full")
-		}
-		if dyn, ok := f.Payload.(*events.ConfDynamicInfoNotify); ok && dyn.Ended() {
-			l.ended.Store(true)
-			l.fail(ErrMeetingEnded)
-			return false
-		}
-	}
-	return true
-}
-
-// accept handles the first Subscribe reply: an acceptance that wins the
-// phase is counted and announced before it is handed to the waiting
-// attempt, so that a handler seeing Subscribed (or any push after it)
-// never reads Stats that lag behind.
-func (l *link) accept(r *wire.SubscribeReply) {
-	if r.OK() && l.phase.CompareAndSwap(phaseWaiting, phaseLive) {
-		l.env.c.subscribes.Add(1)
-		now := l.env.cfg.Clock.Now()
-		l.env.cfg.Observer.resubscribed(l.ann, now)
-		l.env.deliver(l.ann.event(now), true)
-	}
-	l.subReply <- r // capacity 1, the only send
-}
-
-// decodeFrame decodes a server frame: a push, or the Subscribe reply or
-// HeartBeat echo, which events.Decode leaves to the connector (with one
-// scan for the action, Decode's).
-func decodeFrame(data []byte) (any, error) {
-	p, err := events.Decode(data)
-	if err != nil {
-		return nil, err
-	}
-	switch p.Action {
-	case wire.ActionHeartBeat:
-		return frameOf(wire.DecodeHeartBeat(data))
-	case wire.ActionSubscribe:
-		return frameOf(wire.DecodeSubscribeReply(data))
-	}
-	return p, nil
-}
-
-// frameOf returns f, or a nil interface (not a typed nil) with err.
-func frameOf[F any](f *F, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// progressReader records the time whenever message data arrives.
-type progressReader struct {
-	r    io.Reader
-	last *atomic.Int64
-	clk  clock.Clock
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 {
-		p.last.Store(p.clk.Now().UnixNano())
-	}
-	return n, err
-}
-
-// readError turns a read failure into the link's reason; server text in
-// it (a close reason) is cleaned.
-func (l *link) readError(err error) error {
-	env := l.env
-	if errors.Is(err, websocket.ErrReadLimit) {
-		env.c.oversize.Add(1)
-		env.log.Warn("a frame exceeded the read limit; redialing", slog.Int64("limit", env.cfg.ReadLimit))
-		return fmt.Errorf("%w (%d bytes)", ErrFrameTooLarge, env.cfg.ReadLimit)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, env.cfg.ReadTimeout)
-	}
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		return fmt.Errorf("connector: read: %w", &websocket.CloseError{Code: ce.Code, Text: env.clean(ce.Text)})
-	}
-	return fmt.Errorf("connector: read: %s", env.clean(err.Error()))
-}
-
-func (l *link) write(subscribe []byte) {
-	defer close(l.wrDone)
-	cfg := l.env.cfg
-	// Timers first: once Subscribe is on the wire the reply (and anyone
-	// watching the session reach "subscribed") may come before this
-	// goroutine runs again, and the heartbeat schedule starts now.
-	beat := cfg.Clock.NewTimer(cfg.HeartbeatInterval)
-	defer beat.Stop()
-	watchdog := cfg.Clock.NewTimer(cfg.ReadTimeout)
-	defer watchdog.Stop()
-	if err := l.send(websocket.TextMessage, subscribe); err != nil {
+		err = fmt.Errorf("connector: write: %w", err)
 		l.fail(err)
-		return
+		return err
 	}
-	var sent int64
-	for {
-		select {
-		case <-l.stop:
-			if l.sendBye.Load() {
-				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-				l.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(DefaultCloseTimeout))
-			}
-			return
-		case f := <-l.out:
-			err := l.send(websocket.TextMessage, f.data)
-			if f.result != nil {
-				f.result <- err
-			}
-			if err != nil {
-				l.fail(err)
-				return
-			}
-		case now := <-beat.C():
-			if err := l.beat(now, beat, &sent); err != nil {
-				l.fail(err)
-				return
-			}
-		case now := <-watchdog.C():
-			if err := l.checkSilence(now, watchdog); err != nil {
-				l.fail(err)
-				return
-			}
-		}
-	}
+	return nil
 }
 
-// beat sends a heartbeat, or fails the link when heartbeats have gone
-// unanswered while no data arrived either: behind a large frame on a slow
-// link the echoes are merely queued.
-func (l *link) beat(now time.Time, t clock.Timer, sent *int64) error {
+// heartbeat serves the beat timer: it sends a heartbeat, or fails the
+// link when heartbeats have gone unanswered while no data arrived either
+// (behind a large frame on a slow link the echoes are merely queued).
+func (l *link) heartbeat(ctx context.Context, now time.Time) {
 	cfg := l.env.cfg
 	quiet := !l.busy.Load() && now.Sub(time.Unix(0, l.lastRecv.Load())) >= cfg.HeartbeatInterval
-	if missed := *sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
-		return fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed)
+	if missed := l.sent - l.echoes.Load(); quiet && missed >= int64(cfg.MaxMissedHeartbeats) {
+		l.fail(fmt.Errorf("%w: %d heartbeats without an echo", ErrDeadLink, missed))
+		return
 	}
 	// Re-arm and count before sending: the schedule does not drift by the
 	// write's duration, and an echo never precedes its count.
-	t.Reset(cfg.HeartbeatInterval)
-	*sent++
+	l.beat.Reset(cfg.HeartbeatInterval)
+	l.sent++
 	l.env.c.heartbeatsSent.Add(1)
-	return l.send(websocket.TextMessage, wire.EncodeHeartBeat(wire.Sequence(cfg.Clock.Now())))
+	l.write(ctx, wire.EncodeHeartBeat(wire.Sequence(cfg.Clock.Now())))
 }
 
-// checkSilence fails the link when no data arrived for ReadTimeout, and
-// re-arms t otherwise.
-func (l *link) checkSilence(now time.Time, t clock.Timer) error {
+// checkSilence serves the watchdog timer: it fails the link when no data
+// arrived for ReadTimeout, and re-arms the timer otherwise.
+func (l *link) checkSilence(now time.Time) {
 	cfg := l.env.cfg
 	if l.busy.Load() {
-		t.Reset(cfg.ReadTimeout / 8)
-		return nil
+		l.watchdog.Reset(cfg.ReadTimeout / 8)
+		return
 	}
 	silent := now.Sub(time.Unix(0, l.lastRecv.Load()))
 	if silent >= cfg.ReadTimeout {
-		return fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond))
+		l.fail(fmt.Errorf("%w: nothing received for %v", ErrDeadLink, silent.Round(time.Millisecond)))
+		return
 	}
-	t.Reset(cfg.ReadTimeout - silent)
-	return nil
-}
-
-func (l *link) send(mt int, data []byte) error {
-	l.conn.SetWriteDeadline(time.Now().Add(l.env.cfg.WriteTimeout))
-	if err := l.conn.WriteMessage(mt, data); err != nil {
-		return fmt.Errorf("connector: write: %w", err)
-	}
-	return nil
+	l.watchdog.Reset(cfg.ReadTimeout - silent)
 }

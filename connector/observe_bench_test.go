@@ -34,8 +34,9 @@ func BenchmarkHandlePush(b *testing.B) {
 			cfg := Config{Observer: c.obs, Clock: clock.Real()}
 			env := &linkEnv{
 				cfg: &cfg, log: slog.New(slog.DiscardHandler), c: &counters{},
-				deliver: func(events.Event, bool) bool { return true },
-				resync:  func(string) {}, clean: func(s string) string { return s },
+				deliver:  func(*events.Push, int64) bool { return true },
+				announce: func(events.Event) {},
+				resync:   func(string) {}, clean: func(s string) string { return s },
 			}
 			l := &link{env: env}
 			replied := true

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/confwatch/confwatch/events"
 )
@@ -25,14 +26,18 @@ type queue struct {
 	h   events.Handler
 
 	mu         sync.Mutex
-	items      []events.Event
-	spare      []events.Event // the drained batch's slice, for reuse
+	items      []item
+	spare      []item // the drained batch's slice, for reuse
 	limit      int
 	bytesLimit int64
-	bytes      int64 // frame bytes of the pushes waiting
-	closed     bool
-	running    bool
-	wg         sync.WaitGroup // the running dispatcher, if any
+	// bytes counts the frame bytes of the pushes waiting. It is an atomic
+	// so that the dispatcher takes no lock per event it hands on; put
+	// reads it under mu, so a put may see a count one decrement late,
+	// which errs on the side of the bound.
+	bytes   atomic.Int64
+	closed  bool
+	running bool
+	wg      sync.WaitGroup // the running dispatcher, if any
 }
 
 func newQueue(limit int, bytesLimit int64) *queue {
@@ -46,33 +51,73 @@ func (q *queue) start(ctx context.Context, h events.Handler) {
 	q.ctx, q.h = ctx, h
 }
 
-// size is what e counts against bytesLimit.
-func size(e events.Event) int64 {
-	if p, ok := e.(*events.Push); ok {
-		return int64(len(p.Raw))
-	}
-	return 0
+// item is one waiting event and the frame bytes it counts against
+// bytesLimit (0 for lifecycle events). The size travels with the event
+// because a decoded push need not keep its frame (Config.KeepRaw).
+type item struct {
+	e events.Event
+	n int64
 }
 
-// put appends e. A push is refused (false) when limit events, or
-// bytesLimit bytes of pushes, are waiting (one push alone may exceed
-// bytesLimit: a queue that waits for nothing takes it); anything is
-// refused once the queue is closed.
-func (q *queue) put(e events.Event, force bool) bool {
+// itemSlices recycles the queues' slices across a process's sessions, so
+// that an idle queue holds none and a busy one does not grow new ones for
+// every burst. Slices that grew past maxPooledItems are left to the
+// garbage collector.
+var itemSlices sync.Pool
+
+const maxPooledItems = 1024
+
+func getItems() []item {
+	if p, ok := itemSlices.Get().(*[]item); ok {
+		return (*p)[:0]
+	}
+	return make([]item, 0, 16)
+}
+
+func putItems(s []item) {
+	if s != nil && cap(s) <= maxPooledItems {
+		s = s[:0]
+		itemSlices.Put(&s)
+	}
+}
+
+// put appends a push whose frame had n bytes. It is refused (false) when
+// limit events, or bytesLimit bytes of pushes, are waiting (one push alone
+// may exceed bytesLimit: a queue that waits for nothing takes it), or once
+// the queue is closed.
+func (q *queue) put(p *events.Push, n int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := size(e)
-	if q.closed || (!force && (len(q.items) >= q.limit || (q.bytes > 0 && q.bytes+n > q.bytesLimit))) {
+	if held := q.bytes.Load(); q.closed || len(q.items) >= q.limit || (held > 0 && held+n > q.bytesLimit) {
 		return false
 	}
-	q.bytes += n
-	q.items = append(q.items, e)
+	q.bytes.Add(n)
+	q.append(item{p, n})
+	return true
+}
+
+// lifecycle appends a lifecycle event, which no bound refuses: losing one
+// would leave the handler with a wrong picture of the link. Only a closed
+// queue refuses it.
+func (q *queue) lifecycle(e events.Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.append(item{e, 0})
+	}
+}
+
+// append adds it and starts a dispatcher when none runs. q.mu is held.
+func (q *queue) append(it item) {
+	if q.items == nil {
+		q.items = getItems()
+	}
+	q.items = append(q.items, it)
 	if !q.running {
 		q.running = true
 		q.wg.Add(1)
 		go q.dispatch()
 	}
-	return true
 }
 
 // close refuses further puts; the dispatcher still delivers what waits.
@@ -87,11 +132,7 @@ func (q *queue) close() {
 func (q *queue) wait() { q.wg.Wait() }
 
 // held returns how many bytes of pushes wait.
-func (q *queue) held() int64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.bytes
-}
+func (q *queue) held() int64 { return q.bytes.Load() }
 
 // len returns how many events wait.
 func (q *queue) len() int {
@@ -108,19 +149,22 @@ func (q *queue) dispatch() {
 		q.mu.Lock()
 		batch := q.items
 		if len(batch) == 0 {
+			// An idle session keeps no slices either: they go back to
+			// the pool the process's queues share.
 			q.running = false
+			putItems(q.items)
+			putItems(q.spare)
+			q.items, q.spare = nil, nil
 			q.mu.Unlock()
 			return
 		}
 		q.items, q.spare = q.spare[:0], nil
 		q.mu.Unlock()
-		for i, e := range batch {
-			q.h.HandleEvent(q.ctx, e)
-			batch[i] = nil
-			if n := size(e); n > 0 {
-				q.mu.Lock()
-				q.bytes -= n
-				q.mu.Unlock()
+		for i, it := range batch {
+			q.h.HandleEvent(q.ctx, it.e)
+			batch[i] = item{}
+			if it.n > 0 {
+				q.bytes.Add(-it.n)
 			}
 		}
 		q.mu.Lock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -589,5 +591,58 @@ func TestRefusedKeepAliveIsRetriedBeforeExpiry(t *testing.T) {
 	h.eventually("a keep-alive after the refusal", func() bool { return h.fake.Stats().KeepAlives >= 1 })
 	if st := h.fake.Stats(); st.Logins != 1 {
 		t.Fatalf("fake %+v: the token lapsed and needed a new login", st)
+	}
+}
+
+// TestConcurrentWritesAndShutdown: subtitle controls from many goroutines,
+// heartbeats from Run's goroutine and the close frame of a cancel share
+// the socket through the write lock: gorilla panics on concurrent writes,
+// a write that meets the shutdown reports ErrNotSubscribed, and once Run
+// returned nothing is written any more.
+func TestConcurrentWritesAndShutdown(t *testing.T) {
+	h := newHarness(t, setup{conf: func(c *connector.Config) {
+		fastConfig(c)
+		c.HeartbeatInterval = 50 * time.Millisecond
+		c.ReadTimeout = 2 * time.Second
+	}})
+	h.waitSubscribed(1)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				err := h.sess.SendSubtitleControl(context.Background(), connector.SubtitleControl{On: true})
+				switch {
+				case err == nil:
+					ok.Add(1)
+					time.Sleep(time.Millisecond)
+				case errors.Is(err, connector.ErrNotSubscribed):
+					return
+				default:
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	h.eventually("controls and heartbeats sent", func() bool { return ok.Load() >= 40 && h.sess.Stats().HeartbeatsSent >= 3 })
+	if err := h.halt(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v, want context.Canceled", err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a write failed with %v, want nil or ErrNotSubscribed", err)
+	}
+	if err := h.sess.SendSubtitleControl(context.Background(), connector.SubtitleControl{On: true}); !errors.Is(err, connector.ErrNotSubscribed) {
+		t.Fatalf("after Run: %v, want ErrNotSubscribed", err)
+	}
+	// Frames still unread by the fake when the socket closes may be lost
+	// with it (TCP discards them on a reset), so only an excess counts.
+	if got := int64(len(h.fake.Meeting().View().CaptionRequests)); got == 0 || got > ok.Load() {
+		t.Fatalf("the fake recorded %d controls of %d sent", got, ok.Load())
 	}
 }

@@ -63,7 +63,7 @@ type Stats struct {
 	NextRetryAt    time.Time // zero when no retry is scheduled
 }
 
-// counters are updated by the supervisor, reader and writer goroutines.
+// counters are updated by the supervisor (Run's goroutine) and the reader.
 type counters struct {
 	dials, tokenFetches, tokensDiscarded, subscribes atomic.Int64
 	resyncs, resyncsLimited                          atomic.Int64

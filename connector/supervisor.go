@@ -76,8 +76,15 @@ func (sv *supervisor) run(ctx context.Context) error {
 // serve runs a subscribed link until it ends. It returns the failure to
 // retry after, nothing for a resync, or the error Run stops with.
 func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
+	reason, err := sv.s.live(ctx, l)
+	return sv.linkEnded(ctx, l, reason, err)
+}
+
+// linkEnded is serve's verdict on a link that ended, kept out of serve so
+// that the frame an idle session keeps on its stack is small (see
+// Session.serveLink).
+func (sv *supervisor) linkEnded(ctx context.Context, l *link, reason string, err error) (*Failure, error) {
 	s := sv.s
-	reason, err := s.live(ctx, l)
 	now := s.cfg.Clock.Now()
 	switch {
 	case ctx.Err() != nil:
@@ -90,7 +97,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 		s.log.Info("resyncing", slog.String("reason", reason))
 		sv.blindFrom, sv.resyncing = now, true
 		s.watch.set(StateReconnecting)
-		s.q.put(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"}, true)
+		s.q.lifecycle(&events.Disconnected{At: now, Err: fmt.Errorf("connector: resync: %s", reason), Class: "resync"})
 		return nil, nil
 	}
 	var h *healthyEnd
@@ -103,7 +110,7 @@ func (sv *supervisor) serve(ctx context.Context, l *link) (*Failure, error) {
 	fail := classify(StageLive, err, s.cfg.Backoff.Max)
 	sv.blindFrom, sv.hist.outageStart = now, now
 	s.log.Warn("disconnected", slog.String("class", fail.Class.String()), slog.Any("err", fail.Err))
-	s.q.put(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()}, true)
+	s.q.lifecycle(&events.Disconnected{At: now, Err: fail, Class: fail.Class.String()})
 	return fail, nil
 }
 

@@ -127,13 +127,13 @@ func TestActionsShowInTheWatchersState(t *testing.T) {
 				return !online && len(s.WaitingRoom) == 1 && s.WaitingRoom[0].PID == "pid-guest"
 			}},
 		{"admit all", func() error { return r.ctl.AdmitAll(ctx) }, 3,
-			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 0 && len(s.Participants) == 4 }},
+			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 0 && s.Participants.Len() == 4 }},
 		{"move two", func() error { return r.ctl.MoveToWaitingRoom(ctx, "pid-guest", "pid-chen-jie") }, 2,
-			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 2 && len(s.Participants) == 2 }},
+			func(s *meeting.Snapshot) bool { return len(s.WaitingRoom) == 2 && s.Participants.Len() == 2 }},
 		{"invite", func() error { return r.ctl.Invite(ctx, control.Invitee{Name: "Wang Fang", Phone: "+99111000009"}) }, 4,
 			func(s *meeting.Snapshot) bool {
 				n := len(s.InviteResults)
-				return len(s.Participants) == 3 && n > 0 && s.InviteResults[n-1].Code == "0" && s.Participants[2].Name == "Wang Fang"
+				return s.Participants.Len() == 3 && n > 0 && s.InviteResults[n-1].Code == "0" && nth(s.Participants, 2).Name == "Wang Fang"
 			}},
 		{"hang up", func() error { return r.ctl.HangUp(ctx, "pid-zhang-min") }, 2,
 			func(s *meeting.Snapshot) bool {
@@ -172,4 +172,15 @@ func s3(r *rig) control.ParticipantID {
 		}
 	}
 	return ""
+}
+
+// nth returns the participant at position i of r (the zero Participant
+// past the end).
+func nth(r meeting.Roster, i int) meeting.Participant {
+	for j, p := range r.All() {
+		if j == i {
+			return p
+		}
+	}
+	return meeting.Participant{}
 }

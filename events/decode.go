@@ -32,7 +32,9 @@ var ErrMalformed = wire.ErrMalformed
 //
 // Decode does not copy frame: Push.Raw is frame itself, and payload values
 // never alias it. The caller must not modify frame (or reuse its buffer for
-// the next read) while the returned Push is in use.
+// the next read) while the returned Push is in use. The strings of a
+// high-rate push share blocks of at most 4 KiB, so a string kept from it
+// keeps at most its block alive.
 //
 // Decode is safe for concurrent use. Errors wrap ErrMalformed.
 func Decode(frame []byte) (*Push, error) { return decode(frame, true) }
@@ -82,13 +84,13 @@ type decoder struct {
 var decoderList = [...]decoder{
 	shape[wireConfBasic, *ConfBasicInfoNotify](keysTrimmed),
 	shape[wireConfDynamic, *ConfDynamicInfoNotify](keysTrimmed),
-	shape[wireParticipants, *ParticipantsNotify](keysAsSent).withFast(fastList[ParticipantsNotify](fastParticipants)),
+	shape[wireParticipants, *ParticipantsNotify](keysAsSent).withFast(fastList[ParticipantsNotify, Participant, oneEntry[Participant]](fastParticipants)),
 	shape[wireAttendees, *AttendeesNotify](keysTrimmed),
-	shape[wireSpeakers, *SpeakerChangeNotify](keysAsSent).withFast(fastList[SpeakerChangeNotify](fastSpeakers)),
+	shape[wireSpeakers, *SpeakerChangeNotify](keysAsSent).withFast(fastList[SpeakerChangeNotify, Speaker, threeEntries[Speaker]](fastSpeakers)),
 	shape[wireNetConditions, *NetConditionNotify](keysTrimmed),
 	shape[wireInviteResults, *InviteResultNotify](keysTrimmed),
 	shape[wireSubtitle, *RealTimeSubtitleNotify](keysTrimmed),
-	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify](fastWaiting)),
+	shape[wireWaitingList, *WaitingListNotify](keysAsSent).withFast(fastList[WaitingListNotify, Participant, oneEntry[Participant]](fastWaiting)),
 	shape[wireInterpreterGroups, *InterpreterGroupNotify](keysTrimmed),
 }
 
@@ -193,18 +195,4 @@ func head(action string, w *wire.Envelope, frame []byte) Push {
 		Mode:       Mode(w.MsgMode),
 		ConfID:     string(w.ConfID),
 	}
-}
-
-// newPush allocates a Push, a copy of h, and its payload together.
-func newPush[P any, PP interface {
-	*P
-	Payload
-}](h Push) (*Push, *P) {
-	x := new(struct {
-		push    Push
-		payload P
-	})
-	x.push = h
-	x.push.Payload = PP(&x.payload)
-	return &x.push, &x.payload
 }

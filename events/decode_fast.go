@@ -19,28 +19,62 @@ func (p *ParticipantsNotify) list() *[]Participant { return &p.Participants }
 func (p *WaitingListNotify) list() *[]Participant  { return &p.Members }
 func (p *SpeakerChangeNotify) list() *[]Speaker    { return &p.Speakers }
 
-// fastList returns a fast path that parses a frame with parse and puts the
-// entries into a P allocated together with its Push.
-func fastList[P, E any, PP listPayload[P, E]](parse func(frame []byte) (wire.Envelope, []E, bool)) func(string, []byte) (*Push, bool) {
+// A list payload holds its first entries in the allocation of its Push:
+// one for a participant or waiting-room delta, which seldom carries more,
+// three for a speaker change (the server sends the three loudest).
+type (
+	oneEntry[E any]     [1]E
+	threeEntries[E any] [3]E
+)
+
+func (a *oneEntry[E]) buf() []E     { return a[:0] }
+func (a *threeEntries[E]) buf() []E { return a[:0] }
+
+// fastList returns a fast path that parses a frame with parse into a P
+// allocated together with its Push and the inline entries H. parse
+// appends the entries to the buffer it is given.
+func fastList[P, E, H any, PP listPayload[P, E], PH interface {
+	*H
+	buf() []E
+}](parse func(frame []byte, buf []E) (wire.Envelope, []E, bool)) func(string, []byte) (*Push, bool) {
 	return func(action string, frame []byte) (*Push, bool) {
-		env, list, ok := parse(frame)
+		x := new(struct {
+			push    Push
+			payload P
+			entries H
+		})
+		env, list, ok := parse(frame, PH(&x.entries).buf())
 		if !ok {
 			return nil, false
 		}
-		p, pl := newPush[P, PP](head(action, &env, frame))
-		*PP(pl).list() = list
-		return p, true
+		x.push = head(action, &env, frame)
+		x.push.Payload = PP(&x.payload)
+		*PP(&x.payload).list() = list
+		return &x.push, true
 	}
 }
 
-// fastParticipants parses a ParticipantsNotify frame. The list is nil
-// for an absent or null data and empty but not nil for [].
+// listOf returns the entries parsed into out as the reference decodes
+// them: nil for an absent or null data, empty but not nil for [].
+func listOf[E any](out []E, set, null bool) []E {
+	switch {
+	case !set || null:
+		return nil
+	case out == nil:
+		return []E{}
+	}
+	return out
+}
+
+// fastParticipants parses a ParticipantsNotify frame, appending the
+// entries to buf.
 //
 // It and fastWaiting are written out rather than shared through a generic
 // helper taking the entry parser as a func value: through a func value the
 // Parser and each entry escape to the heap, an allocation per entry.
-func fastParticipants(b []byte) (env wire.Envelope, out []Participant, ok bool) {
+func fastParticipants(b []byte, buf []Participant) (env wire.Envelope, _ []Participant, ok bool) {
 	p := wire.NewParser(b)
+	out := buf
 	set, null, ok := p.Frame(&env, func() bool {
 		var e Participant
 		if !participant(&p, &e) {
@@ -49,15 +83,13 @@ func fastParticipants(b []byte) (env wire.Envelope, out []Participant, ok bool) 
 		out = append(out, e)
 		return true
 	})
-	if set && !null && out == nil {
-		out = []Participant{}
-	}
-	return env, out, ok
+	return env, listOf(out, set, null), ok
 }
 
 // fastWaiting parses a WaitingListNotify frame, as fastParticipants.
-func fastWaiting(b []byte) (env wire.Envelope, out []Participant, ok bool) {
+func fastWaiting(b []byte, buf []Participant) (env wire.Envelope, _ []Participant, ok bool) {
 	p := wire.NewParser(b)
+	out := buf
 	set, null, ok := p.Frame(&env, func() bool {
 		var e Participant
 		if !waitingMember(&p, &e) {
@@ -66,30 +98,22 @@ func fastWaiting(b []byte) (env wire.Envelope, out []Participant, ok bool) {
 		out = append(out, e)
 		return true
 	})
-	if set && !null && out == nil {
-		out = []Participant{}
-	}
-	return env, out, ok
+	return env, listOf(out, set, null), ok
 }
 
-// fastSpeakers parses a SpeakerChangeNotify frame.
-func fastSpeakers(b []byte) (env wire.Envelope, out []Speaker, ok bool) {
+// fastSpeakers parses a SpeakerChangeNotify frame, as fastParticipants.
+func fastSpeakers(b []byte, buf []Speaker) (env wire.Envelope, _ []Speaker, ok bool) {
 	p := wire.NewParser(b)
+	out := buf
 	set, null, ok := p.Frame(&env, func() bool {
 		var s Speaker
 		if !speaker(&p, &s) {
 			return false
 		}
-		if out == nil {
-			out = make([]Speaker, 0, 3) // the server sends the three loudest
-		}
 		out = append(out, s)
 		return true
 	})
-	if set && !null && out == nil {
-		out = []Speaker{}
-	}
-	return env, out, ok
+	return env, listOf(out, set, null), ok
 }
 
 var (

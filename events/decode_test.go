@@ -1,6 +1,8 @@
 package events
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -427,15 +429,61 @@ func TestDecodeControlFrames(t *testing.T) {
 }
 
 // TestDecodeDoesNotAliasFrame checks that payload values survive the
-// caller overwriting the frame (only Raw shares it).
+// caller overwriting the frame (only Raw shares it), for frames small and
+// large enough to spread their strings over many chunks.
 func TestDecodeDoesNotAliasFrame(t *testing.T) {
-	frame := readFrame(t, "ParticipantsNotify.full.json")
-	_, pl := mustPush[*ParticipantsNotify](t, frame)
-	for i := range frame {
-		frame[i] = 'x'
+	frames := map[string][]byte{
+		"full":     readFrame(t, "ParticipantsNotify.full.json"),
+		"speakers": readFrame(t, "SpeakerChangeNotify.json"),
+		"waiting":  readFrame(t, "WaitingListNotify.json"),
 	}
+	for name, f := range benchFrames(t) {
+		frames[name] = bytes.Clone(f)
+	}
+	for name, frame := range frames {
+		p, err := Decode(frame)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		seen := func() string {
+			pl, err := json.Marshal(p.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(p.Action, p.Version, p.MsgID, p.ConfID, p.CreateTime, string(pl))
+		}
+		before := seen()
+		for i := range frame {
+			frame[i] = 'x'
+		}
+		if after := seen(); after != before {
+			t.Errorf("%s: overwriting the frame changed the push:\n%.300s\n%.300s", name, before, after)
+		}
+	}
+	_, pl := mustPush[*ParticipantsNotify](t, readFrame(t, "ParticipantsNotify.full.json"))
 	eq(t, "PID", pl.Participants[0].PID, "q7m2xk9c4tz1w8d5r0yb6n3hv2pe7sfa")
 	eq(t, "Name", pl.Participants[0].Info.Name(), "Li Wei")
+}
+
+// TestDecodeAllocs pins the allocations of the high-rate pushes (issue
+// #20): a participant delta is the Push with its entries, one block of
+// strings and the pinfoMap (two); a speaker change has no map.
+func TestDecodeAllocs(t *testing.T) {
+	frames := benchFrames(t)
+	for _, c := range []struct {
+		name string
+		max  float64
+	}{{"ParticipantsDelta", 4}, {"SpeakerChange", 2}} {
+		frame := frames[c.name]
+		n := testing.AllocsPerRun(200, func() {
+			if _, err := Decode(frame); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n > c.max {
+			t.Errorf("%s: %v allocations per decode, want at most %v", c.name, n, c.max)
+		}
+	}
 }
 
 func TestDecodeMalformed(t *testing.T) {
@@ -547,6 +595,9 @@ func benchFrames(tb testing.TB) map[string][]byte {
 	}
 }
 
+// BenchmarkDecode decodes the frames of benchFrames. Each has a /valid
+// twin, json.Valid of the same frame: a parse that builds nothing, the
+// floor a decoder's time is measured against in the same run.
 func BenchmarkDecode(b *testing.B) {
 	frames := benchFrames(b)
 	for _, name := range []string{"ParticipantsDelta", "SpeakerChange", "ParticipantsFull3000"} {
@@ -560,6 +611,15 @@ func BenchmarkDecode(b *testing.B) {
 			for b.Loop() {
 				if _, err := Decode(frame); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/valid", func(b *testing.B) {
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !json.Valid(frame) {
+					b.Fatal("invalid frame")
 				}
 			}
 		})
@@ -596,11 +656,11 @@ func TestFastPath(t *testing.T) {
 		var ok bool
 		switch lit, _ := wire.FindAction(frame); string(lit) {
 		case `"` + ActionSpeakerChange + `"`:
-			_, _, ok = fastSpeakers(frame)
+			_, _, ok = fastSpeakers(frame, nil)
 		case `"` + ActionWaitingList + `"`:
-			_, _, ok = fastWaiting(frame)
+			_, _, ok = fastWaiting(frame, nil)
 		default:
-			_, _, ok = fastParticipants(frame)
+			_, _, ok = fastParticipants(frame, nil)
 		}
 		if !ok {
 			t.Errorf("fast path rejects %.120s", frame)

@@ -51,7 +51,11 @@ type Push struct {
 	// action (*ParticipantsNotify for "ParticipantsNotify", ...), or nil for
 	// an action this package does not know; Raw still holds such a frame.
 	Payload Payload
-	// Raw is the whole frame exactly as received.
+	// Raw is the whole frame exactly as received, when kept: a
+	// connector.Session keeps it for actions this package does not know,
+	// and for every push with connector.Config.KeepRaw; otherwise it is
+	// nil. A kept Raw is the push's own copy, never a buffer the session
+	// reuses.
 	Raw []byte
 }
 

@@ -164,7 +164,7 @@ func compare(snap *meeting.Snapshot, view fakemeeting.View) string {
 	if snap.Status.Locked != view.Locked || snap.Status.Recording != view.Recording || snap.Status.State != view.State || snap.Status.Mode != view.Mode {
 		return "status differs"
 	}
-	if len(snap.Participants) != len(view.Participants) {
+	if snap.Participants.Len() != len(view.Participants) {
 		return "participant count differs"
 	}
 	for pid, info := range view.Participants {

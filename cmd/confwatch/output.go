@@ -106,7 +106,7 @@ func (p *printer) present(at time.Time, snap *meeting.Snapshot) {
 		p.emitPretty(at, "present", describePresent(snap))
 		return
 	}
-	for _, x := range snap.Participants {
+	for _, x := range snap.Participants.All() {
 		p.emitJSON(record.Present(p.conf, at, x))
 	}
 }

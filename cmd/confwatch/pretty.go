@@ -41,13 +41,13 @@ const maxPresent = 12
 // describePresent says who is in the meeting and how it stands.
 func describePresent(s *meeting.Snapshot) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d in the meeting", len(s.Participants))
+	fmt.Fprintf(&b, "%d in the meeting", s.Participants.Len())
 	if s.Title != "" {
 		fmt.Fprintf(&b, " %q", s.Title)
 	}
-	for i, p := range s.Participants {
+	for i, p := range s.Participants.All() {
 		if i == maxPresent {
-			fmt.Fprintf(&b, ", and %d more", len(s.Participants)-maxPresent)
+			fmt.Fprintf(&b, ", and %d more", s.Participants.Len()-maxPresent)
 			break
 		}
 		if i == 0 {

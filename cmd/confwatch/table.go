@@ -54,7 +54,7 @@ func renderTable(w io.Writer, s *meeting.Snapshot, width int) {
 	lines := []string{
 		terminal(s.Title) + "  (" + terminal(s.ConferenceID) + ")",
 		fmt.Sprintf("[%s] state=%s mode=%s locked=%t recording=%t participants=%d",
-			conn, terminal(s.Status.State), terminal(s.Status.Mode), s.Status.Locked, s.Status.Recording, len(s.Participants)),
+			conn, terminal(s.Status.State), terminal(s.Status.Mode), s.Status.Locked, s.Status.Recording, s.Participants.Len()),
 	}
 	var speakers []string
 	for _, sp := range s.Speakers {
@@ -71,13 +71,13 @@ func renderTable(w io.Writer, s *meeting.Snapshot, width int) {
 }
 
 // roster lays out the header and one row per participant.
-func roster(ps []meeting.Participant, width int) []string {
+func roster(ps meeting.Roster, width int) []string {
 	fixed := 0
 	for _, c := range columns[1:] {
 		fixed += c.width + columnGap
 	}
 	longest := runewidth.StringWidth(columns[0].head)
-	for _, p := range ps {
+	for _, p := range ps.All() {
 		longest = max(longest, runewidth.StringWidth(terminal(p.Name)))
 	}
 	nameWidth := max(min(longest, width-fixed), minNameWidth)
@@ -95,10 +95,10 @@ func roster(ps []meeting.Participant, width int) []string {
 		return strings.TrimRight(b.String(), " ")
 	}
 	out := []string{row(func(c column) string { return c.head })}
-	for _, p := range ps {
+	for _, p := range ps.All() {
 		out = append(out, row(func(c column) string { return terminal(c.cell(p)) }))
 	}
-	if len(ps) == 0 {
+	if ps.Len() == 0 {
 		out = append(out, "(nobody)")
 	}
 	return out

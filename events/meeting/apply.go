@@ -53,11 +53,11 @@ func (a *applier) apply(p *events.Push, full bool) {
 }
 
 func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
-	src := a.nv.roster
 	if full {
-		src = roster{}
+		a.allParticipants(n)
+		return
 	}
-	tx := src.edit(a.gen)
+	tx := a.nv.roster.edit(a.gen)
 	var touched []string
 	for _, e := range n.Participants {
 		if e.PID == "" {
@@ -68,22 +68,19 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 			tx.remove(e.PID)
 			continue
 		}
-		info := e.Info
-		if cur, ok := tx.get(e.PID); ok && !full {
+		pid, info := e.PID, e.Info
+		if cur, ok := tx.get(e.PID); ok {
 			if !changesInfo(cur.Info, e.Info) {
 				continue
 			}
-			info = cur.Info.Merge(e.Info)
+			// The entry keeps the roster's PID: the delta's shares memory
+			// with the delta's other strings (events.Decode).
+			pid, info = cur.PID, cur.Info.Merge(e.Info)
 		}
-		tx.put(a.participant(e.PID, info))
+		tx.put(a.participant(pid, info))
 	}
 	a.nv.roster = tx.done()
-	a.nv.rosterOut = &memo[[]Participant]{}
 	if !a.emit {
-		return
-	}
-	if full {
-		a.d.roster(a.base.roster, a.nv.roster)
 		return
 	}
 	// A delta can name a PID twice; what counts is the net effect.
@@ -93,6 +90,40 @@ func (a *applier) participants(n *events.ParticipantsNotify, full bool) {
 		cur, _ := a.nv.roster.get(pid)
 		a.d.participant(old, cur)
 	}
+}
+
+// allParticipants replaces the roster with a full snapshot's, built at
+// once.
+func (a *applier) allParticipants(n *events.ParticipantsNotify) {
+	entries := n.Participants
+	if slices.ContainsFunc(entries, events.Participant.Removed) {
+		// Entries apply in order: one removed after it was listed is gone.
+		entries = lastOfEach(entries)
+	}
+	ps := make([]*Participant, 0, len(entries))
+	for _, e := range entries {
+		if e.PID != "" && !e.Removed() {
+			ps = append(ps, a.participant(e.PID, e.Info))
+		}
+	}
+	a.nv.roster = buildRoster(a.gen, ps)
+	if a.emit {
+		a.d.roster(a.base.roster, a.nv.roster)
+	}
+}
+
+// lastOfEach returns the last entry of each PID, in order.
+func lastOfEach(es []events.Participant) []events.Participant {
+	seen := make(map[string]bool, len(es))
+	var out []events.Participant
+	for i := len(es) - 1; i >= 0; i-- {
+		if !seen[es[i].PID] {
+			seen[es[i].PID] = true
+			out = append(out, es[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
 }
 
 // changesInfo reports whether merging delta into cur would change it.
@@ -159,7 +190,6 @@ func (a *applier) speakers(n *events.SpeakerChangeNotify) {
 	}
 	if changed {
 		a.nv.roster = tx.done()
-		a.nv.rosterOut = &memo[[]Participant]{}
 	}
 	if a.emit {
 		a.d.speakers(a.base.speakers, list)
@@ -201,14 +231,14 @@ func (a *applier) waiting(n *events.WaitingListNotify, full bool) {
 			tx.del(e.PID)
 			continue
 		}
-		info := e.Info
+		pid, info := e.PID, e.Info
 		if cur, ok := tx.get(e.PID); ok && !full {
 			if !changesInfo(cur.Info, e.Info) {
 				continue
 			}
-			info = cur.Info.Merge(e.Info)
+			pid, info = cur.PID, cur.Info.Merge(e.Info)
 		}
-		tx.set(e.PID, waitingOf(e.PID, info))
+		tx.set(pid, waitingOf(pid, info))
 	}
 	a.nv.waiting = tx.done()
 	a.nv.waitingOut = &memo[[]WaitingMember]{}

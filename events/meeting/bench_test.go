@@ -3,6 +3,7 @@ package meeting_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/confwatch/confwatch/events"
@@ -24,7 +25,7 @@ func benchState(b *testing.B) (*meeting.State, *events.ParticipantsNotify) {
 			"ACCOUNT", "acct"+strconv.Itoa(i), "ORG_ID", "61037", "IS_COHOST", "0", "RTC_USER_ID", pid))
 	}
 	apply(st, &events.Subscribed{At: t0}, sc.full(all))
-	if got := len(st.Snapshot().Participants); got != benchSize {
+	if got := st.Snapshot().Participants.Len(); got != benchSize {
 		b.Fatalf("roster has %d participants", got)
 	}
 	return st, all
@@ -76,6 +77,25 @@ func BenchmarkParticipantDeltaSnapshot(b *testing.B) {
 		p := ring[i%len(ring)]
 		p.Version = int64(i + 1)
 		apply(st, p)
+		if st.Snapshot() == nil {
+			b.Fatal("no snapshot")
+		}
+	}
+}
+
+// BenchmarkSnapshotAfterDelta is the Snapshot alone, taken after each
+// single-participant delta (applied with the timer stopped).
+func BenchmarkSnapshotAfterDelta(b *testing.B) {
+	st, all := benchState(b)
+	ring := deltaRing(all)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		p := ring[i%len(ring)]
+		p.Version = int64(i + 1)
+		apply(st, p)
+		b.StartTimer()
 		if st.Snapshot() == nil {
 			b.Fatal("no snapshot")
 		}
@@ -135,5 +155,50 @@ func BenchmarkMuteAllDelta(b *testing.B) {
 			Action: events.ActionParticipants, Mode: events.ModeDelta, Version: int64(i + 1), ConfID: confID, CreateTime: t0,
 			Payload: ring[i%2],
 		})
+	}
+}
+
+// snapshotFrame is a full ParticipantsNotify of benchSize participants as
+// the server sends it, about 2.1 MB: the frame of events'
+// BenchmarkDecode/ParticipantsFull3000.
+func snapshotFrame() []byte {
+	var sb strings.Builder
+	sb.WriteString(`{"action":"ParticipantsNotify","version":1736153012397,"createTime":1736153012397,"msgID":"5d0e3a9ccbd011ef9a2f0242ac120003","msgMode":0,"confID":"986112045","data":[`)
+	for i := range benchSize {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		pid := fmt.Sprintf("p%031d", i)
+		fmt.Fprintf(&sb, `{"pid":"%s","mode":0,"pinfoMap":{"NAME":"Participant %d","TEL":"+9911128374%07d","ROLE":"0","STATE":"0","HAND":"%d","BROADCAST":"0","ROLLCALL":"0","SHARE":"0","ADDTIME":"%d","MUTE":"%d","VIDEO":"1","M":"1","T":"%d","ANONYMOUS":"0","LOCALREC":"0","CLIENT_LOGIN_TYPE":"Desktop","VIEW_TYPE":"0","ACCOUNT":"user%d","ACCOUNT_ID":"%032x","ORG_ID":"61037","IS_COHOST":"0","RTC_USER_ID":"%s"}}`,
+			pid, i, i, i%2, 1736150461234+int64(i), (i/2)%2, i, i, i, pid)
+	}
+	sb.WriteString(`]}`)
+	return []byte(sb.String())
+}
+
+// BenchmarkFullSnapshotFrame decodes a 3,000-participant snapshot frame
+// and applies it to a live State holding the same meeting, as after a
+// resubscribe: the whole cost of a big snapshot, from the bytes.
+func BenchmarkFullSnapshotFrame(b *testing.B) {
+	frame := snapshotFrame()
+	decode := func(version int64) *events.Push {
+		p, err := events.Decode(frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Version, p.MsgID = version, "" // each a newer snapshot
+		return p
+	}
+	st := meeting.New(meeting.Config{OnChange: func(meeting.Change) {}})
+	apply(st, &events.Subscribed{At: t0}, decode(1))
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		apply(st, decode(int64(i+2)))
+	}
+	b.StopTimer()
+	if n := st.Snapshot().Participants.Len(); n != benchSize {
+		b.Fatalf("roster has %d participants", n)
 	}
 }

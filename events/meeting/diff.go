@@ -61,14 +61,26 @@ func (d *differ) flag(c Change, old, cur bool, on, off ChangeKind) {
 }
 
 // roster records every participant change between two rosters. Entries
-// the two share (same pointer) are unchanged by construction and cost only
-// a lookup.
+// the two share (same pointer) are unchanged by construction. Both are in
+// join order, so the old one is walked alongside: while the two hold the
+// same people in the same order (a resync, mostly) no lookup is needed.
 func (d *differ) roster(old, cur roster) {
+	oc := cursor{seq: old.seq}
+	inStep := 0 // old entries met in step, each known to be in cur
 	cur.each(func(p *Participant) bool {
+		if o := oc.peek(); o != nil && o.PID == p.PID {
+			oc.next()
+			inStep++
+			d.participant(o, p)
+			return true
+		}
 		o, _ := old.get(p.PID)
 		d.participant(o, p)
 		return true
 	})
+	if inStep == old.len() {
+		return // nobody left
+	}
 	old.each(func(o *Participant) bool {
 		if _, ok := cur.get(o.PID); !ok {
 			d.participant(o, nil)

@@ -42,7 +42,7 @@ func Example() {
 	st.HandleEvent(ctx, push("m2", events.ModeDelta, 57, &events.ParticipantsNotify{}))
 
 	snap := st.Snapshot()
-	for _, p := range snap.Participants {
+	for _, p := range snap.Participants.All() {
 		fmt.Printf("%s (%s) hand raised: %v\n", p.Name, p.Role, p.HandRaised)
 	}
 	fmt.Printf("applied %d, duplicates %d\n", st.Stats().Applied, st.Stats().Duplicate)

@@ -162,8 +162,8 @@ func brief(cs []meeting.Change) []string {
 
 // roster renders the participants of a snapshot compactly, in order.
 func roster(s *meeting.Snapshot) []string {
-	out := make([]string, 0, len(s.Participants))
-	for _, p := range s.Participants {
+	out := make([]string, 0, s.Participants.Len())
+	for _, p := range s.Participants.All() {
 		flags := ""
 		for _, f := range []struct {
 			on bool
@@ -174,6 +174,15 @@ func roster(s *meeting.Snapshot) []string {
 			}
 		}
 		out = append(out, fmt.Sprintf("%s=%s/%s/%s", p.PID, p.Name, p.Role, flags))
+	}
+	return out
+}
+
+// list copies a roster out, to compare it whole.
+func list(r meeting.Roster) []meeting.Participant {
+	out := []meeting.Participant{}
+	for _, p := range r.All() {
+		out = append(out, p)
 	}
 	return out
 }

@@ -22,9 +22,24 @@ func TestPersistentRoster(t *testing.T) {
 			want map[string]Participant
 		}
 		var gen uint64
-		cur := roster{}
 		want := map[string]Participant{}
-		var history []version
+		// The first version is built at once, as from a full snapshot.
+		var first []*Participant
+		for range rapid.IntRange(0, 200).Draw(t, "initial") {
+			p := Participant{
+				PID:      fmt.Sprintf("p%03d", rapid.IntRange(0, 299).Draw(t, "pid")),
+				Name:     rapid.SampledFrom([]string{"a", "b"}).Draw(t, "name"),
+				JoinTime: time.UnixMilli(int64(rapid.IntRange(0, 5).Draw(t, "join"))),
+			}
+			first = append(first, &p)
+			want[p.PID] = p
+		}
+		gen++
+		cur := buildRoster(gen, first)
+		history := []version{{cur, maps.Clone(want)}}
+		if err := same(cur, want); err != nil {
+			t.Fatalf("built: %v", err)
+		}
 		for range rapid.IntRange(1, 40).Draw(t, "txs") {
 			gen++
 			tx := cur.edit(gen)

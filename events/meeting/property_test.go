@@ -254,7 +254,7 @@ func TestPropertyMatchesModel(t *testing.T) {
 			apply(st, e)
 			g.m.event(e)
 			s := st.Snapshot()
-			if want := g.m.participants(); !reflect.DeepEqual(s.Participants, want) {
+			if want := g.m.participants(); !reflect.DeepEqual(list(s.Participants), want) {
 				t.Fatalf("step %d (%s): participants\n got  %v\n want %v", i, describe(e), roster(s), rosterOf(want))
 			}
 			if want := g.m.speakers; !slices.Equal(s.Speakers, want) {
@@ -286,5 +286,5 @@ func describe(e events.Event) string {
 }
 
 func rosterOf(ps []meeting.Participant) []string {
-	return roster(&meeting.Snapshot{Participants: ps})
+	return roster(&meeting.Snapshot{Participants: meeting.NewRoster(ps...)})
 }

@@ -73,6 +73,25 @@ func TestResyncDiffCases(t *testing.T) {
 			want:  []string{"ParticipantLeft B inferred"},
 		},
 		{
+			name:  "a newcomer ahead of everyone and a leaver",
+			fresh: []events.Participant{join("C", "Cai", 0), join("A", "Ann", 1)},
+			want:  []string{"ParticipantLeft B inferred", "ParticipantJoined C inferred"},
+		},
+		{
+			name:  "a rejoin moves a participant without changing them",
+			fresh: []events.Participant{join("B", "Bob", 2), join("A", "Ann", 5)},
+		},
+		{
+			name:  "an entry removed after it was listed is gone",
+			fresh: []events.Participant{join("A", "Ann", 1), join("B", "Bob", 2), leave("B")},
+			want:  []string{"ParticipantLeft B inferred"},
+		},
+		{
+			name:  "of an entry listed twice the last counts",
+			fresh: []events.Participant{join("A", "Ann", 1), join("B", "Bob", 2), leave("A"), join("A", "Ann", 1, "HAND", "1")},
+			want:  []string{"HandRaised A inferred"},
+		},
+		{
 			name: "a delta before the fresh snapshot is folded into the diff",
 			blind: func(sc *script) []events.Event {
 				return []events.Event{sc.delta(parts(leave("B")), 400)}

@@ -1,8 +1,10 @@
 package meeting
 
 import (
+	"cmp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // chunkMax bounds a chunk of the roster's sorted sequence: an update copies
@@ -56,6 +58,56 @@ func (r roster) list() []Participant {
 	out := make([]Participant, 0, r.len())
 	r.each(func(p *Participant) bool { out = append(out, *p); return true })
 	return out
+}
+
+// buildRoster makes the roster of ps at once, with one sort instead of an
+// insertion per entry: for a full snapshot. Of two entries with the same
+// PID the later is kept. gen is the transaction's, as for edit.
+func buildRoster(gen uint64, ps []*Participant) roster {
+	tx := pmap[*Participant]{}.edit(gen)
+	for _, p := range ps {
+		tx.set(p.PID, p)
+	}
+	byPID := tx.done()
+	seq := make([]*Participant, 0, byPID.len())
+	for _, p := range ps {
+		if q, _ := byPID.get(p.PID); q == p {
+			seq = append(seq, p)
+		}
+	}
+	slices.SortFunc(seq, func(a, b *Participant) int {
+		return cmp.Or(a.JoinTime.Compare(b.JoinTime), strings.Compare(a.PID, b.PID))
+	})
+	// Chunks start three quarters full, so that the deltas that follow
+	// insert without splitting at once.
+	const fill = chunkMax * 3 / 4
+	chunks := make([]*chunk, 0, (len(seq)+fill-1)/fill)
+	for len(seq) > 0 {
+		n := min(fill, len(seq))
+		chunks = append(chunks, &chunk{gen: gen, ps: seq[:n:n]})
+		seq = seq[n:]
+	}
+	return roster{byPID: byPID, seq: chunks}
+}
+
+// cursor walks a roster's sequence in order.
+type cursor struct {
+	seq   []*chunk
+	ci, i int
+}
+
+// peek returns the current entry, nil at the end.
+func (c *cursor) peek() *Participant {
+	if c.ci >= len(c.seq) {
+		return nil
+	}
+	return c.seq[c.ci].ps[c.i]
+}
+
+func (c *cursor) next() {
+	if c.i++; c.i == len(c.seq[c.ci].ps) {
+		c.ci, c.i = c.ci+1, 0
+	}
 }
 
 // rosterTx is an edit of a roster; see pmapTx for the rules on gen.

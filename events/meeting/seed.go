@@ -79,14 +79,13 @@ func seeded(cfg Config, snap *Snapshot) (*State, *view) {
 		v.blindSince = s.or(snap.UpdatedAt)
 	}
 
-	rt := roster{}.edit(s.gen)
-	for _, p := range snap.Participants {
+	var ps []*Participant
+	for _, p := range snap.Participants.All() {
 		if p.PID != "" {
-			cp := p
-			rt.put(&cp)
+			ps = append(ps, &p)
 		}
 	}
-	v.roster = rt.done()
+	v.roster = buildRoster(s.gen, ps)
 	at := pmap[Attendee]{}.edit(s.gen)
 	for _, a := range snap.Attendees {
 		if a.Key != "" {

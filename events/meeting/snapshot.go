@@ -9,8 +9,8 @@ import (
 
 // Snapshot is a consistent picture of the meeting at one point of the push
 // stream. It is immutable: State never changes a Snapshot it has handed
-// out, and callers must not change one either (its slices, maps and Info
-// maps are shared with later snapshots).
+// out, and callers must not change one either (its slices, maps, Roster
+// and Info maps are shared with later snapshots).
 //
 // Marshaled to JSON it is stable: slices are in a deterministic order and
 // maps are sorted by key by encoding/json.
@@ -24,8 +24,8 @@ type Snapshot struct {
 	// Status is the meeting status (ConfDynamicInfoNotify).
 	Status Status `json:"status"`
 	// Participants are the online participants, ordered by join time, then
-	// PID.
-	Participants []Participant `json:"participants"`
+	// PID. Range over Participants.All(); Participant looks one up.
+	Participants Roster `json:"participants"`
 	// Speakers are the active speakers, loudest first (ties by PID).
 	Speakers []Speaker `json:"speakers"`
 	// Attendees are the people invited when the meeting was scheduled,
@@ -62,23 +62,12 @@ type Snapshot struct {
 	// UpdatedAt is the creation time of the last push applied (or the time
 	// of the last lifecycle event).
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
-
-	roster roster // for Participant lookups without a scan
 }
 
 // Participant returns the online participant with the given PID.
 func (s *Snapshot) Participant(pid string) (Participant, bool) {
-	if s.roster.byPID.b != nil {
-		if p, ok := s.roster.get(pid); ok {
-			return *p, true
-		}
-		return Participant{}, false
-	}
-	// A Snapshot built by hand (or decoded from JSON) has no index.
-	for _, p := range s.Participants {
-		if p.PID == pid {
-			return p, true
-		}
+	if p, ok := s.Participants.r.get(pid); ok {
+		return *p, true
 	}
 	return Participant{}, false
 }

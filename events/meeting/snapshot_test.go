@@ -144,7 +144,7 @@ func TestSnapshotConcurrentReaders(t *testing.T) {
 
 // consistent checks invariants every snapshot must hold.
 func consistent(s *meeting.Snapshot) error {
-	if !slices.IsSortedFunc(s.Participants, func(a, b meeting.Participant) int {
+	if !slices.IsSortedFunc(list(s.Participants), func(a, b meeting.Participant) int {
 		if c := a.JoinTime.Compare(b.JoinTime); c != 0 {
 			return c
 		}
@@ -152,7 +152,10 @@ func consistent(s *meeting.Snapshot) error {
 	}) {
 		return fmt.Errorf("participants out of order: %v", roster(s))
 	}
-	for _, p := range s.Participants {
+	if n := len(list(s.Participants)); n != s.Participants.Len() {
+		return fmt.Errorf("roster yields %d participants, Len says %d", n, s.Participants.Len())
+	}
+	for _, p := range s.Participants.All() {
 		q, ok := s.Participant(p.PID)
 		if !ok || q.Name != p.Name || q.HandRaised != p.HandRaised {
 			return fmt.Errorf("lookup of %s = %+v, %v; list has %+v", p.PID, q, ok, p)

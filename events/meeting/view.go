@@ -34,9 +34,9 @@ type view struct {
 
 	// The Snapshot is built on first demand, once per view; the slices of
 	// the large parts are cached separately so that a view that did not
-	// change them reuses the previous view's copies.
+	// change them reuses the previous view's copies. The roster needs no
+	// copy: the Snapshot holds it as it is.
 	lazy        *lazySnapshot
-	rosterOut   *memo[[]Participant]
 	attendeeOut *memo[[]Attendee]
 	waitingOut  *memo[[]WaitingMember]
 	netOut      *memo[map[string]NetCondition]
@@ -61,7 +61,6 @@ func (m *memo[T]) get(build func() T) T {
 func newView() *view {
 	return &view{
 		lazy:        &lazySnapshot{},
-		rosterOut:   &memo[[]Participant]{},
 		attendeeOut: &memo[[]Attendee]{},
 		waitingOut:  &memo[[]WaitingMember]{},
 		netOut:      &memo[map[string]NetCondition]{},
@@ -88,7 +87,7 @@ func (v *view) build() *Snapshot {
 		Title:             v.title,
 		Basic:             v.basic,
 		Status:            v.status,
-		Participants:      v.rosterOut.get(v.roster.list),
+		Participants:      Roster{v.roster},
 		Speakers:          v.speakers,
 		Attendees:         v.attendeeOut.get(v.attendeeList),
 		WaitingRoom:       v.waitingOut.get(v.waitingList),
@@ -100,7 +99,6 @@ func (v *view) build() *Snapshot {
 		Connected:         v.connected,
 		BlindSince:        v.blindSince,
 		UpdatedAt:         v.updatedAt,
-		roster:            v.roster,
 	}
 	if s.Speakers == nil {
 		s.Speakers = []Speaker{}

@@ -17,11 +17,13 @@ import (
 // bigSnapshot is a meeting of n participants titled title.
 func bigSnapshot(title string, n int) *meeting.Snapshot {
 	s := &meeting.Snapshot{ConferenceID: "986112045", Title: title, Status: meeting.Status{State: "Created", Mode: "FREE"}}
-	for i := range n {
-		s.Participants = append(s.Participants, meeting.Participant{
+	ps := make([]meeting.Participant, n)
+	for i := range ps {
+		ps[i] = meeting.Participant{
 			PID: fmt.Sprintf("pid-%06d", i), Name: fmt.Sprintf("Participant number %06d", i), Role: "ordinary",
-		})
+		}
 	}
+	s.Participants = meeting.NewRoster(ps...)
 	return s
 }
 

@@ -103,7 +103,7 @@ func newMessage(seq uint64, s *meeting.Snapshot, c connection) message {
 	}
 	m.ConferenceID, m.Title, m.Status, m.UpdatedAt = s.ConferenceID, s.Title, s.Status, s.UpdatedAt
 	m.Resyncing = append(m.Resyncing, s.Resyncing...)
-	for _, p := range s.Participants {
+	for _, p := range s.Participants.All() {
 		m.Participants = append(m.Participants, participant{
 			PID: p.PID, Name: p.Name, Role: p.Role, HandRaised: p.HandRaised, Muted: p.Muted,
 			Sharing: p.Sharing, Video: p.Video, Speaking: p.Speaking, LoginType: p.LoginType,

@@ -17,7 +17,7 @@ func TestMessageCaptionsAndStatus(t *testing.T) {
 	t0 := time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 	s := &meeting.Snapshot{
 		Status:       meeting.Status{State: "Created", WaitingRoom: true, CallInRestriction: 3, AudienceCount: 360, Paused: true},
-		Participants: []meeting.Participant{{PID: "a", Name: "Ann Li"}},
+		Participants: meeting.NewRoster(meeting.Participant{PID: "a", Name: "Ann Li"}),
 		Captions: map[string][]meeting.Caption{
 			"a":    {{Name: "Ann", Text: "a1", At: t0.Add(1 * time.Second)}, {Name: "Ann", Text: "a2", At: t0.Add(4 * time.Second)}},
 			"gone": {{Name: "Bob", Text: "b1", At: t0.Add(2 * time.Second)}},

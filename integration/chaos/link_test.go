@@ -59,7 +59,7 @@ func TestBandwidthLargeSnapshot(t *testing.T) {
 	r.start()
 	r.waitSubscribed(1)
 	r.eventually("the 2,000-participant snapshot", func() bool {
-		return len(r.w.State.Snapshot().Participants) == 2000
+		return r.w.State.Snapshot().Participants.Len() == 2000
 	})
 	r.untoxic(r.ws, "bw")
 	r.settle()
@@ -94,7 +94,7 @@ func TestResetMidFrame(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the frame start flowing
 	r.toxic(r.ws, `{"name":"rst","type":"reset_peer","stream":"downstream","attributes":{"timeout":0}}`)
 	r.eventually("the reset to end the link", func() bool { disc, _ := r.w.Count(); return disc >= 1 })
-	if n := len(r.w.State.Snapshot().Participants); n != before {
+	if n := r.w.State.Snapshot().Participants.Len(); n != before {
 		t.Fatalf("state holds %d participants after the reset, want %d: part of the torn frame was applied", n, before)
 	}
 	d := firstDisconnect(r)

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -62,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 20*time.Minute, "stop everything after this long")
 	verbose := fs.Bool("v", false, "log progress to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the client process to this file")
+	memLimit := fs.Int("memlimit", 0, "soft memory limit of the client process in MiB (runtime/debug.SetMemoryLimit; children keep none); 0 = none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -102,6 +104,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exec.CommandContext(ctx, exe, append([]string{"-scenario", "serve", "--"}, args...)...)
 	}
 	fmt.Fprintf(stdout, "loadtest: %s, %s/%s, GOMAXPROCS %d, NumCPU %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(int64(*memLimit) << 20)
+		fmt.Fprintf(stdout, "loadtest: client memory limit %d MiB\n", *memLimit)
+	}
 
 	ran := false
 	for _, s := range scenarios {

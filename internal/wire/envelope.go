@@ -36,7 +36,20 @@ func (p *Parser) envelopeField(k []byte, e *Envelope) (known, ok bool) {
 }
 
 // lenientString decodes a lenient string into *s with String's own rules.
+// A plain string or a number, the usual forms, takes its bytes as they are.
 func (p *Parser) lenientString(s *String) bool {
+	if p.i < len(p.b) && p.b[p.i] == '"' {
+		lit, plain, ok := p.strLit()
+		if ok && plain {
+			*s = String(p.strs.of(lit[1 : len(lit)-1]))
+			return true
+		}
+		return ok && s.UnmarshalJSON(lit) == nil
+	}
 	raw, ok := p.scalar()
+	if ok && len(raw) > 0 && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
+		*s = String(p.strs.of(raw))
+		return true
+	}
 	return ok && s.UnmarshalJSON(raw) == nil
 }

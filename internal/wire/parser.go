@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -28,11 +29,15 @@ import (
 type Parser struct {
 	b       []byte
 	i       int
-	mapSize int // size of the last StringMap, the hint for the next
+	mapSize int  // size of the last StringMap, the hint for the next
+	strs    strs // where decoded strings are copied to
 }
 
 // NewParser returns a Parser at the start of b.
-func NewParser(b []byte) Parser { return Parser{b: b} }
+//
+// The strings it decodes share memory (chunks of up to 4 KiB, no larger
+// than b): a string kept keeps its chunk alive, never b itself.
+func NewParser(b []byte) Parser { return Parser{b: b, strs: newStrs(len(b))} }
 
 // maxMapHint caps the size hint, so that one huge map cannot make every
 // following one allocate a huge map.
@@ -246,7 +251,7 @@ func (p *Parser) String(s *string) bool {
 			return false
 		}
 		if plain {
-			*s = string(lit[1 : len(lit)-1])
+			*s = p.strs.of(lit[1 : len(lit)-1])
 			return true
 		}
 		*s, ok = Unquote(lit) // validates escapes; replaces invalid UTF-8
@@ -347,7 +352,7 @@ func lower(c byte) byte {
 // the enclosing object adds to the map). Keys and values found in intern
 // are not allocated again. A new map is sized like the previous one of the
 // frame: the entries of a snapshot carry the same keys.
-func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
+func (p *Parser) StringMap(m *map[string]string, intern *Intern) bool {
 	switch p.peek() {
 	case 'n':
 		*m = nil
@@ -361,7 +366,7 @@ func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
 	}
 	mp := *m
 	ok := p.Object(func(k []byte) bool {
-		key := intern.get(k)
+		key := p.str(intern, k)
 		switch p.peek() {
 		case '"':
 			lit, plain, ok := p.strLit()
@@ -369,7 +374,7 @@ func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
 				return false
 			}
 			if plain {
-				mp[key] = intern.get(lit[1 : len(lit)-1])
+				mp[key] = p.str(intern, lit[1:len(lit)-1])
 				return true
 			}
 			v, ok := Unquote(lit)
@@ -385,23 +390,48 @@ func (p *Parser) StringMap(m *map[string]string, intern Intern) bool {
 	return ok
 }
 
-// Intern holds strings that decoding returns without allocating.
-type Intern map[string]string
+// Intern holds strings that decoding returns without allocating. It is a
+// small hash table of its own rather than a map: keyed by length and end
+// bytes, a lookup costs a comparison or two and no string hashing, which
+// matters at 23 lookups per participant of a full snapshot.
+type Intern struct{ slots [internSlots][]string }
+
+const internSlots = 256
 
 // NewIntern returns an Intern holding s.
-func NewIntern(s ...string) Intern {
-	in := make(Intern, len(s))
+func NewIntern(s ...string) *Intern {
+	in := new(Intern)
 	for _, v := range s {
-		in[v] = v
+		h := internHash(v)
+		if !slices.Contains(in.slots[h], v) {
+			in.slots[h] = append(in.slots[h], v)
+		}
 	}
 	return in
 }
 
-func (in Intern) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+func internHash[T string | []byte](b T) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return int((uint(len(b))*31 ^ uint(b[0])*7 ^ uint(b[len(b)-1])) % internSlots)
+}
+
+func (in *Intern) lookup(b []byte) (string, bool) {
+	for _, s := range in.slots[internHash(b)] {
+		if s == string(b) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// str returns b as a string: the interned one if intern holds it.
+func (p *Parser) str(intern *Intern, b []byte) string {
+	if s, ok := intern.lookup(b); ok {
 		return s
 	}
-	return string(b)
+	return p.strs.of(b)
 }
 
 // Frame parses the whole frame as a push envelope into env, handing the

@@ -50,8 +50,8 @@ func Diff(view fakemeeting.View, snap *meeting.Snapshot) []string {
 		add("recording %t, fake %t", snap.Status.Recording, view.Recording)
 	}
 
-	got := make(map[string]map[string]string, len(snap.Participants))
-	for _, p := range snap.Participants {
+	got := make(map[string]map[string]string, snap.Participants.Len())
+	for _, p := range snap.Participants.All() {
 		got[p.PID] = p.Info
 	}
 	diffRoster(add, "participant", got, view.Participants)

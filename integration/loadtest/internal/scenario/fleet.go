@@ -51,8 +51,6 @@ type fleetSpec struct {
 	// config returns session i's configuration and handler; ConferenceID
 	// and Tokens are filled in by the fleet.
 	config func(i int) (connector.Config, events.Handler)
-	// wrapTokens, if set, wraps each session's token.Provider.
-	wrapTokens func(connector.TokenSource) connector.TokenSource
 	// concurrency bounds the sessions that are connecting at once during
 	// the ramp; 0 starts them all at once.
 	concurrency int
@@ -98,9 +96,6 @@ func startFleet(ctx context.Context, spec fleetSpec) (*fleet, error) {
 		cfg, h := spec.config(i)
 		f.handlers[i] = h
 		cfg.ConferenceID, cfg.Tokens = spec.tgt.confID, prov
-		if spec.wrapTokens != nil {
-			cfg.Tokens = spec.wrapTokens(prov)
-		}
 		s, err := connector.New(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("scenario: fleet: %w", err)

@@ -60,18 +60,10 @@ const (
 	VariantBare       = "bare gorilla"
 	VariantSession    = "session"
 	VariantSessionMux = "session + own Mux"
-	// VariantNoMaintain hides token.Provider's Maintain from the session
-	// (connector starts a keep-alive goroutine only for a TokenSource that
-	// has it): the control token is then refreshed only when an attempt
-	// asks for it, which shows what that goroutine costs.
-	VariantNoMaintain = "session, no keep-alive goroutine"
 )
 
 // variants in the order Memory measures them; the baseline comes first.
-var memoryVariants = []string{VariantBare, VariantSession, VariantNoMaintain, VariantSessionMux}
-
-// noMaintain is a TokenSource without a Maintain method.
-type noMaintain struct{ connector.TokenSource }
+var memoryVariants = []string{VariantBare, VariantSession, VariantSessionMux}
 
 // Memory opens N idle subscribed clients against a fake in a child
 // process and measures this process's live heap and goroutine stacks per
@@ -161,12 +153,6 @@ func measureMemory(ctx context.Context, r *remoteFake, tgt target, variant strin
 					h = m
 				}
 				return connector.Config{ReadBufferSize: buf, WriteBufferSize: buf, AllowPlainText: true}, h
-			},
-			wrapTokens: func(ts connector.TokenSource) connector.TokenSource {
-				if variant == VariantNoMaintain {
-					return noMaintain{ts}
-				}
-				return ts
 			},
 		})
 		if err != nil {
@@ -277,5 +263,5 @@ func (r *MemoryResult) print(w io.Writer, mode string) {
 		fmt.Fprintf(tw, "%s\t%d B\t%s\t%s\t%s\t%s\t%.2f\t%.2f\t\n", row.Variant, row.BufferSize, kib(row.HeapPer), kib(row.StackPer), kib(row.StackUsed), kib(row.Total()), row.Goroutines, row.Ratio)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "total = heap + stacks (allocated); targets for session: ≤ 1.5× bare with the same buffers, ≤ 32 KiB per session")
+	fmt.Fprintln(w, "total = heap + stacks (allocated); targets for session (issue #20): ≤ 16 KiB with 4096 B buffers, ≤ 2× bare with the same buffers, ≤ 2 goroutines")
 }
