@@ -26,7 +26,9 @@
 // internal/record, byte for byte), on confwatch.<conference>.push.<action>,
 // confwatch.<conference>.status and confwatch.<conference>.change.<kind>,
 // with a Nats-Msg-Id for de-duplication and the publishing worker in the
-// Confwatch-Worker header.
+// Confwatch-Worker header. When a session ends because the meeting ended,
+// its worker publishes the status record "ended" that tail prints last,
+// so that readers of the stream (package feed) stop there as tail does.
 //
 // # Ownership
 //

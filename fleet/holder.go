@@ -83,11 +83,15 @@ type holder struct {
 	unsure   []byte            // a write whose reply was lost, which may have landed
 	picture  *meeting.Snapshot // the last picture, while no session runs
 	sess     *running
+	// endSent is set once the end of the meeting is on the stream; a
+	// session that subscribes again clears it.
+	endSent bool
 }
 
 // running is one run of the meeting's session.
 type running struct {
 	state  *meeting.State
+	pub    *publisher
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -175,6 +179,7 @@ func (h *holder) loop(ctx context.Context, started bool) result {
 			}
 		case err := <-sessDone:
 			h.picture = h.sess.state.Snapshot()
+			h.ended(err)
 			h.sess = nil
 			h.log.Warn("fleet: session stopped by itself; keeping the lease and trying again later",
 				slog.Any("err", err), slog.Duration("in", h.d.retryAfterStop))
@@ -222,10 +227,26 @@ func (h *holder) start(ctx context.Context) bool {
 	})
 	run := func(ctx context.Context) error { return sess.Run(ctx, handler) }
 	sctx, cancel := context.WithCancel(ctx)
-	r := &running{state: st, cancel: cancel, done: make(chan error, 1)}
+	r := &running{state: st, pub: pub, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- run(sctx) }()
 	h.sess = r
 	return true
+}
+
+// ended publishes the record that ends the meeting's stream, the one a
+// direct tail prints last, when the session stopped because the meeting
+// ended: readers of the stream stop there as a tail does. A retry that
+// finds the meeting still ended publishes it again only if it had
+// subscribed in between.
+func (h *holder) ended(err error) {
+	if h.sess.pub.subscribed.Load() {
+		h.endSent = false
+	}
+	if !errors.Is(err, connector.ErrMeetingEnded) || h.endSent {
+		return
+	}
+	h.sess.pub.end(time.Now())
+	h.endSent = true
 }
 
 // stopSession stops the session and waits for it: when it returns, the

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -27,6 +28,8 @@ type publisher struct {
 	filter map[string]bool // nil = every action, as tail with no --events
 	log    *slog.Logger
 	c      *counters
+	// subscribed is set when the session's first Subscribed is published.
+	subscribed atomic.Bool
 }
 
 func newPublisher(js jetstream.JetStream, m Meeting, worker string, log *slog.Logger, c *counters) *publisher {
@@ -49,11 +52,20 @@ func (p *publisher) event(e events.Event) {
 	if !ok {
 		return
 	}
+	if _, ok := e.(*events.Subscribed); ok {
+		p.subscribed.Store(true)
+	}
 	subject := SubjectPrefix + "." + p.conf + "." + r.Kind
 	if r.Kind == record.KindPush {
 		subject += "." + subjectToken(r.Action)
 	}
 	p.publish(subject, r)
+}
+
+// end publishes the record of the meeting's end: status ended, exit code
+// 0, as tail prints it last.
+func (p *publisher) end(at time.Time) {
+	p.publish(SubjectPrefix+"."+p.conf+"."+record.KindStatus, record.End(p.conf, at, record.StatusEnded, "", "", 0))
 }
 
 // change publishes a semantic change.

@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/confwatch/confwatch/fleet/feed"
 	"github.com/confwatch/confwatch/internal/demo"
 	"github.com/confwatch/confwatch/secret"
 	"github.com/confwatch/confwatch/token"
@@ -27,11 +30,18 @@ Before the first subscribe, a setup no retry can fix (nothing listening at
 meeting) stops at once with a hint; --wait retries instead. After that,
 drops are retried for ever, or for --max-outage.
 
+With --nats URL it reads the meeting from a fleet's NATS stream instead
+(see "confwatch fleet"): no meeting credentials, no socket of its own, the
+same output and exit codes. It starts from the meeting's stored state,
+or with --since DUR replays the last DUR first; it ends with the meeting
+(exit 0), or exits 1 when the fleet does not watch the meeting.
+
 Examples:
   CONFWATCH_HOST_PASSWORD=604117 confwatch tail --conference 986112045
   confwatch tail --conference 986112045 --password-file ~/.meeting-pw | jq 'select(.action=="ParticipantsNotify")'
   confwatch tail --conference 986112045 --password-file - --semantic < pw.txt
   confwatch tail --conference 986112045 --events ParticipantsNotify,SpeakerChangeNotify --max-outage 10m
+  confwatch tail --conference 986112045 --nats nats://127.0.0.1:4222 --since 15m --semantic
 `
 
 func cmdTail(ctx context.Context, args []string, e env) int {
@@ -39,6 +49,7 @@ func cmdTail(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet(e, "tail", tailHelp)
 	w.register(fs, true)
 	w.registerSemantic(fs)
+	w.registerNATS(fs, e)
 	return runLive(ctx, fs, args, e, &w, func(t target, log *slog.Logger, p *printer) error {
 		return watch(ctx, t, &w, log, sink{printer: p})
 	})
@@ -48,10 +59,12 @@ func cmdTail(ctx context.Context, args []string, e env) int {
 // then runs body with a printer for stdout; every end of the run, from a
 // refused flag value on, gets a final record.
 func runLive(ctx context.Context, fs *flag.FlagSet, args []string, e env, w *watchFlags, body func(target, *slog.Logger, *printer) error) int {
-	w.args = args
+	w.args, w.nats.args = args, args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
 	}
+	w.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { w.set[f.Name] = true })
 	if err := w.check(true); err != nil {
 		return flagOutcome(false, err, e)
 	}
@@ -62,11 +75,39 @@ func runLive(ctx context.Context, fs *flag.FlagSet, args []string, e env, w *wat
 		return finish(err, log, stderrFunc(e), p)
 	}
 	defer closeLog()
-	t, err := liveTarget(w, e, log)
+	var t target
+	if w.nats.url != "" {
+		var closeNATS func()
+		t, closeNATS, err = natsTarget(w, log)
+		if err == nil {
+			defer closeNATS()
+		}
+	} else {
+		t, err = liveTarget(w, e, log)
+	}
 	if err == nil {
 		err = body(t, log, p)
 	}
 	return finish(err, log, stderrFunc(e), p)
+}
+
+// natsTarget reads the meeting from the fleet's stream at --nats; close
+// closes the connection.
+func natsTarget(w *watchFlags, log *slog.Logger) (t target, close func(), err error) {
+	nc, err := w.nats.connect("confwatch "+w.conference, log)
+	if err != nil {
+		return target{}, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err == nil {
+		t.feed, err = feed.New(feed.Config{JetStream: js, Conference: w.conference, Since: w.since, Logger: log})
+	}
+	if err != nil {
+		nc.Close()
+		return target{}, nil, usagef("%v", err)
+	}
+	t.conference = w.conference
+	return t, nc.Close, nil
 }
 
 func stderrFunc(e env) func(string) { return func(s string) { fmt.Fprint(e.stderr, s) } }

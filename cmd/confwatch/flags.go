@@ -46,6 +46,12 @@ type watchFlags struct {
 	// held, when set, is where the logs go on their way to stderr, so
 	// that a live table can hold them (state).
 	held *heldLog
+	// nats, when its URL is set, reads the meeting from a fleet's stream
+	// (tail and state); since replays that much of it first.
+	nats  natsFlags
+	since time.Duration
+	// set names the flags given on the command line.
+	set map[string]bool
 }
 
 func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
@@ -70,6 +76,38 @@ func (w *watchFlags) register(fs *flag.FlagSet, live bool) {
 	w.metrics.register(fs)
 }
 
+// registerNATS adds --nats, its login flags and --since, for the
+// commands that can read a meeting from a fleet instead of its socket.
+func (w *watchFlags) registerNATS(fs *flag.FlagSet, e env) {
+	w.nats.register(fs, e, "", "read the meeting from the fleet's NATS stream at `URL` instead of its socket: no meeting credentials (see the --nats-* flags)")
+	fs.DurationVar(&w.since, "since", 0, "with --nats: first replay what happened in the meeting in the last `DUR`, e.g. 10m (default: start from its current state)")
+}
+
+// sessionOnly are the flags that reach the meeting's socket, which --nats
+// does not open.
+var sessionOnly = []string{"password-file", "control-token-file", "api", "ca-file", "wait", "max-outage", "heartbeat", "read-timeout"}
+
+// checkNATS refuses what --nats and --since cannot do.
+func (w *watchFlags) checkNATS() error {
+	if w.nats.url == "" {
+		for _, name := range []string{"since", "nats-creds", "nats-user", "nats-password-file", "nats-token-file", "nats-ca", "nats-cert", "nats-key"} {
+			if w.set[name] {
+				return usagef("%s reads a fleet's stream: it needs %s URL, e.g. %s nats://127.0.0.1:4222", w.spell(name), w.spell("nats"), w.spell("nats"))
+			}
+		}
+		return nil
+	}
+	for _, name := range sessionOnly {
+		if w.set[name] {
+			return usagef("%s is for the meeting's socket; with %s the meeting is read from the fleet's stream, which needs no meeting credentials: drop %s", w.spell(name), w.spell("nats"), w.spell(name))
+		}
+	}
+	if w.since < 0 {
+		return usagef("%s %v: must not be negative, e.g. %s 10m", w.spell("since"), w.since, w.spell("since"))
+	}
+	return w.nats.check()
+}
+
 // registerSemantic adds --semantic, for the commands that print a stream.
 func (w *watchFlags) registerSemantic(fs *flag.FlagSet) {
 	fs.BoolVar(&w.semantic, "semantic", false, "print high-level changes (joined, hand raised, locked...) instead of raw pushes; pretty always does")
@@ -89,6 +127,9 @@ func (w *watchFlags) check(live bool) error {
 	}
 	if live && strings.TrimSpace(w.conference) == "" {
 		return usagef("%s is required: the meeting ID, e.g. %s 986112045", w.spell("conference"), w.spell("conference"))
+	}
+	if err := w.checkNATS(); err != nil {
+		return err
 	}
 	switch w.format {
 	case "auto", "json", "pretty":

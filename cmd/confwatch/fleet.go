@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/confwatch/confwatch/connector"
@@ -24,6 +22,7 @@ import (
 
 const fleetHelp = `Usage: confwatch fleet [flags]
        confwatch fleet apply -f meetings.json [flags]
+       confwatch fleet status [flags]
 
 Runs one worker of a fleet that watches many meetings from many processes,
 each meeting from exactly one, on NATS JetStream. Without --nats it starts an
@@ -35,12 +34,16 @@ confwatch.<conference>.push.<action>, .status and .change.<kind>; each
 meeting's state is in the bucket confwatch-state. SIGTERM or Ctrl-C stops the
 worker and releases its meetings at once.
 
-"fleet apply" sets the meetings to watch from a file (see --help there).
+"fleet apply" sets the meetings to watch from a file (see --help there);
+"fleet status" lists them with their owner, state and last event. "tail
+--nats" and "state --nats" read one meeting from the stream, with no
+meeting credentials.
 
 Examples:
   confwatch fleet                                   # first worker, embedded NATS
   confwatch fleet --nats nats://127.0.0.1:4222      # more workers
   confwatch fleet apply -f meetings.json
+  confwatch fleet status
   confwatch fleet --nats nats://nats.example:4222 --nats-creds fleet.creds --nats-ca ca.pem --max-sessions 200
 `
 
@@ -61,40 +64,6 @@ A reference is resolved by the worker that runs the meeting, on its own
 machine; apply checks that it resolves here too (--no-check to skip). Unknown
 keys, bad IDs and references that do not resolve exit 2, naming the line.
 `
-
-// natsFlags are the flags that reach NATS.
-type natsFlags struct {
-	url, creds, ca string
-}
-
-func (n *natsFlags) register(fs *flag.FlagSet, defaultURL string) {
-	fs.StringVar(&n.url, "nats", defaultURL, "join the NATS server (JetStream enabled) at `URL`")
-	fs.StringVar(&n.creds, "nats-creds", "", "NATS user credentials `FILE`")
-	fs.StringVar(&n.ca, "nats-ca", "", "trust the PEM certificates in `FILE` for NATS")
-}
-
-func (n *natsFlags) connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	opts := []nats.Option{
-		nats.Name(name),
-		// Never send a lease write late from a reconnect buffer.
-		nats.ReconnectBufSize(-1),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250 * time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", slog.Any("err", err)) }),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", slog.String("url", c.ConnectedUrlRedacted())) }),
-	}
-	if n.creds != "" {
-		opts = append(opts, nats.UserCredentials(n.creds))
-	}
-	if n.ca != "" {
-		opts = append(opts, nats.RootCAs(n.ca))
-	}
-	nc, err := nats.Connect(n.url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("nats: %w", err)
-	}
-	return nc, nil
-}
 
 // fleetFlags are the worker's flags.
 type fleetFlags struct {
@@ -117,9 +86,12 @@ func cmdFleet(ctx context.Context, args []string, e env) int {
 	if len(args) > 0 && args[0] == "apply" {
 		return cmdFleetApply(ctx, args[1:], e)
 	}
+	if len(args) > 0 && args[0] == "status" {
+		return cmdFleetStatus(ctx, args[1:], e)
+	}
 	var f fleetFlags
 	fs := newFlagSet(e, "fleet", fleetHelp)
-	f.nats.register(fs, "")
+	f.nats.register(fs, e, "", "join the NATS server (JetStream enabled) at `URL`")
 	f.metrics.register(fs)
 	fs.StringVar(&f.listen, "nats-listen", fleet.DefaultListen, "without --nats: the embedded server's `ADDR` (loopback only)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "without --nats: the embedded server's JetStream `DIR` (default $XDG_STATE_HOME/confwatch/nats)")
@@ -135,6 +107,7 @@ func cmdFleet(ctx context.Context, args []string, e env) int {
 	fs.IntVar(&f.replicas, "replicas", 1, "JetStream replicas of the buckets and the stream (3 on a 3-node cluster)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "stderr log level: debug, info, warn, error")
 	fs.StringVar(&f.format, "log-format", "auto", "stderr log format: auto, text, json")
+	f.nats.args = args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
 	}
@@ -148,6 +121,9 @@ func cmdFleet(ctx context.Context, args []string, e env) int {
 
 func (f *fleetFlags) check() error {
 	if _, err := parseLevel(f.logLevel); err != nil {
+		return err
+	}
+	if err := f.nats.check(); err != nil {
 		return err
 	}
 	switch f.format {
@@ -253,10 +229,11 @@ func runFleet(ctx context.Context, f *fleetFlags, e env, log *slog.Logger) error
 func cmdFleetApply(ctx context.Context, args []string, e env) int {
 	var n natsFlags
 	fs := newFlagSet(e, "fleet apply", applyHelp)
-	n.register(fs, "nats://"+fleet.DefaultListen)
+	n.register(fs, e, "nats://"+fleet.DefaultListen, "the fleet's NATS server `URL`")
 	file := fs.String("f", "", "the meetings `FILE` (- = stdin); required")
 	noCheck := fs.Bool("no-check", false, "do not check that the credential references resolve on this machine")
 	logLevel := fs.String("log-level", "info", "stderr log level: debug, info, warn, error")
+	n.args = args
 	if done, err := parseFlags(fs, args); done || err != nil {
 		return flagOutcome(done, err, e)
 	}

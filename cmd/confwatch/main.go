@@ -5,6 +5,7 @@
 //	confwatch tail --conference 986112045
 //	confwatch state --conference 986112045
 //	confwatch fleet                      # one worker of a fleet on NATS JetStream
+//	confwatch tail --nats nats://127.0.0.1:4222 --conference 986112045  # from the fleet, no credentials
 //	confwatch control lower-hand --conference 986112045 --name "Zhang Min"
 //	confwatch version
 //
@@ -73,6 +74,8 @@ Usage:
   confwatch state   --conference ID [flags] show the live roster and status as a table
   confwatch fleet   [flags]               watch many meetings from many processes on NATS JetStream
   confwatch fleet apply -f FILE           set the meetings a fleet watches
+  confwatch fleet status                  list the fleet's meetings: owner, state, last event
+  confwatch tail --nats URL --conference ID  follow a meeting from a fleet's stream, no credentials
   confwatch demo --serve ADDR             run fake meetings as a service, for fleet trials
   confwatch control ACTION --conference ID  act: mute, admit, lower a hand, lock, record, end…
   confwatch version                        print the version

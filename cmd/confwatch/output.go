@@ -24,6 +24,10 @@ type printer struct {
 	conf   string
 	filter map[string]bool // nil = every action
 	now    func() time.Time
+	// asRecorded prints a push's payload from its Raw: set when the
+	// pushes come from a fleet's stream, whose Raw is the payload exactly
+	// as the worker recorded it (and as a direct tail prints it).
+	asRecorded bool
 }
 
 func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer {
@@ -41,6 +45,11 @@ func newPrinter(w io.Writer, pretty bool, conf string, types []string) *printer 
 func (p *printer) push(e *events.Push) {
 	if p.filter != nil && !p.filter[e.Action] {
 		return
+	}
+	if p.asRecorded {
+		recorded := *e
+		recorded.Payload = nil
+		e = &recorded
 	}
 	p.emitJSON(record.Push(p.conf, e))
 }

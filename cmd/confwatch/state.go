@@ -24,16 +24,23 @@ change instead. Either way at most once per --refresh, and the last line
 says how the run ended. With --once it prints the first complete picture
 of the subscribed types and exits 0.
 
+With --nats URL it reads the meeting from a fleet's NATS stream instead:
+no meeting credentials; the picture starts from the meeting's stored
+state (--once prints that at once), or with --since DUR from a replay of
+the last DUR.
+
 Examples:
   CONFWATCH_HOST_PASSWORD=604117 confwatch state --conference 986112045
   confwatch state --conference 986112045 --password-file ~/.meeting-pw --once
   confwatch state --conference 986112045 --format json | jq -c '.snapshot.participants | length'
+  confwatch state --conference 986112045 --nats nats://127.0.0.1:4222 --once
 `
 
 func cmdState(ctx context.Context, args []string, e env) int {
 	var w watchFlags
 	fs := newFlagSet(e, "state", stateHelp)
 	w.register(fs, true)
+	w.registerNATS(fs, e)
 	once := fs.Bool("once", false, "print the first complete picture and exit")
 	refresh := fs.Duration("refresh", 500*time.Millisecond, "redraw at most this often")
 	w.held = newHeldLog(e.stderr)

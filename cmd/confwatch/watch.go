@@ -6,12 +6,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/fleet/feed"
 	"github.com/confwatch/confwatch/token"
 )
 
@@ -26,6 +28,9 @@ type target struct {
 	// speed scales the session's waits down for a meeting that plays
 	// faster than real time (the demo); 0 means real time.
 	speed float64
+	// feed, when set, reads the meeting from a fleet's stream instead
+	// (--nats): no credentials, no socket.
+	feed *feed.Feed
 }
 
 // liveTarget builds the credential chain for tail and state from flags and
@@ -102,10 +107,11 @@ func scaleTiming(c *connector.Config, speed float64) {
 	}
 }
 
-// watch runs one session on t until the meeting ends, ctx is done or a
-// fatal error, feeding the meeting state and the sink. A failure that no
-// retry fixes, met before the first subscribe, comes back as
-// *misconfigured, with a hint naming the flag to check.
+// watch follows t's meeting until it ends, ctx is done or a fatal error,
+// feeding the meeting state and the sink: from its socket, or with --nats
+// from the fleet's stream. A failure that no retry fixes, met before the
+// first subscribe, comes back as *misconfigured, with a hint naming the
+// flag to check.
 func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out sink) error {
 	types, err := w.types()
 	if err != nil {
@@ -116,30 +122,110 @@ func watch(ctx context.Context, t target, w *watchFlags, log *slog.Logger, out s
 		return err
 	}
 	defer stopMetrics()
-	cfg := sessionConfig(t, w, types, log)
-	cfg.Observer = obs
-	sess, err := connector.New(cfg)
-	if err != nil {
-		return &usageError{err.Error()}
+	var src source
+	if t.feed != nil {
+		src = &feedSource{f: t.feed, types: types}
+		if out.printer != nil {
+			out.printer.asRecorded = true
+		}
+	} else {
+		cfg := sessionConfig(t, w, types, log)
+		cfg.Observer = obs
+		sess, err := connector.New(cfg)
+		if err != nil {
+			return &usageError{err.Error()}
+		}
+		src = &sessionSource{sess: sess, w: w, conf: t.conference}
 	}
 	mux := events.NewMux(log)
 	st := &stream{printer: out.printer, changed: out.changed, semantic: w.semantic || out.printer != nil && out.printer.pretty}
-	st.state = meeting.New(meeting.Config{Logger: log, Resync: sess.Resync, OnChange: st.change})
+	if st.state, err = src.newState(ctx, meeting.Config{Logger: log, OnChange: st.change}); err != nil {
+		return err
+	}
+	st.begin(src.seed())
 	mux.HandleAll(st, events.HandlerOptions{Name: "confwatch", Queue: 4096})
-	runErr := sess.Run(ctx, mux)
+	runErr := src.run(ctx, mux)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if err := mux.Close(cctx); err != nil {
 		log.Warn("output did not drain", slog.Any("err", err))
 	}
-	switch {
-	case ctx.Err() != nil && errors.Is(runErr, context.Canceled):
+	if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
 		return context.Cause(ctx) // which signal, or that state --once is done
-	case sess.Stats().Subscribes == 0 && connector.Permanent(runErr):
-		return &misconfigured{err: runErr, hint: hint(runErr, w, t.conference)}
 	}
-	return runErr
+	return src.verdict(runErr)
 }
+
+// source is where a watch gets the meeting's events: its socket (a
+// session) or the fleet's stream (a feed).
+type source interface {
+	// newState is the meeting state the events keep up to date.
+	newState(ctx context.Context, cfg meeting.Config) (*meeting.State, error)
+	// seed is the picture the state starts from, nil for none.
+	seed() *meeting.Snapshot
+	run(ctx context.Context, h events.Handler) error
+	// verdict is the error the watch ends with for run's.
+	verdict(err error) error
+}
+
+// sessionSource reads the meeting from its socket.
+type sessionSource struct {
+	sess *connector.Session
+	w    *watchFlags
+	conf string
+}
+
+func (s *sessionSource) newState(_ context.Context, cfg meeting.Config) (*meeting.State, error) {
+	cfg.Resync = s.sess.Resync
+	return meeting.New(cfg), nil
+}
+
+func (s *sessionSource) seed() *meeting.Snapshot { return nil }
+
+func (s *sessionSource) run(ctx context.Context, h events.Handler) error { return s.sess.Run(ctx, h) }
+
+func (s *sessionSource) verdict(err error) error {
+	if s.sess.Stats().Subscribes == 0 && connector.Permanent(err) {
+		return &misconfigured{err: err, hint: hint(err, s.w, s.conf)}
+	}
+	return err
+}
+
+// feedSource reads the meeting from the fleet's stream. With --events
+// only those pushes reach the state and the printer, as a session
+// subscribed to them alone would deliver.
+type feedSource struct {
+	f     *feed.Feed
+	types []string
+	start *meeting.Snapshot
+}
+
+func (s *feedSource) newState(ctx context.Context, cfg meeting.Config) (*meeting.State, error) {
+	st, err := s.f.NewState(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if seed, _ := s.f.Seed(ctx); seed != nil { // read by NewState, kept
+		s.start = seed.Snapshot
+	}
+	return st, nil
+}
+
+func (s *feedSource) seed() *meeting.Snapshot { return s.start }
+
+func (s *feedSource) run(ctx context.Context, h events.Handler) error {
+	if len(s.types) == 0 {
+		return s.f.Run(ctx, h)
+	}
+	return s.f.Run(ctx, events.HandlerFunc(func(ctx context.Context, e events.Event) {
+		if p, ok := e.(*events.Push); ok && !slices.Contains(s.types, p.Action) {
+			return
+		}
+		h.HandleEvent(ctx, e)
+	}))
+}
+
+func (s *feedSource) verdict(err error) error { return err }
 
 // stream is the handler of a watch: it feeds the meeting state and prints.
 // It runs on the Mux's goroutine; nothing else touches its fields.
@@ -151,6 +237,22 @@ type stream struct {
 	// presented is set once the people present at the first subscribe
 	// have been told.
 	presented bool
+}
+
+// begin shows the picture the state starts from, when it starts from one
+// (read from a fleet, the meeting's stored state): the people present
+// are told, and the state's watcher sees it at once.
+func (s *stream) begin(seed *meeting.Snapshot) {
+	if seed == nil {
+		return
+	}
+	if s.printer != nil && s.semantic {
+		s.presented = true
+		s.printer.present(seed.UpdatedAt, seed)
+	}
+	if s.changed != nil {
+		s.changed(s.state)
+	}
 }
 
 func (s *stream) HandleEvent(ctx context.Context, e events.Event) {

@@ -16,9 +16,57 @@ import "slices"
 // repeated. A nil snap is the same as New. It panics if cfg.Validate
 // fails, as New does.
 func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
+	s, v := seeded(cfg, snap)
+	if v != nil {
+		s.cur.Store(v)
+	}
+	return s
+}
+
+// Continue returns a State that carries on from snap on the stream of
+// events that produced it, as a reader of a fleet's records does when it
+// starts from the stored picture and then applies the records published
+// after it. Unlike NewFromSnapshot it takes snap as current, not as the
+// picture before an outage: Snapshot keeps snap's Connected and
+// BlindSince; the types snap lists in Resyncing wait for their full
+// snapshot, diffed against snap's picture as after a Resubscribed; and the
+// versions of snap are the baseline, so that a push snap already holds is
+// dropped as stale or repeated and a lost delta counts as a gap. A nil
+// snap is the same as New. It panics if cfg.Validate fails, as New does.
+func Continue(cfg Config, snap *Snapshot) *State {
+	s, v := seeded(cfg, snap)
+	if v == nil {
+		return s
+	}
+	v.connected, v.blindSince = snap.Connected, snap.BlindSince
+	for k := range nKinds {
+		tv, ok := snap.Versions[kinds[k].action]
+		if !ok {
+			continue
+		}
+		if isDelta(tv.Mode) {
+			s.vers.delta[k], s.vers.haveDelta[k] = tv.Version, true
+		} else {
+			s.vers.full[k] = tv.Version
+		}
+	}
+	for _, action := range snap.Resyncing {
+		for k := range nKinds {
+			if kinds[k].action == action && s.hadFull[k] {
+				s.pending[k], s.baseline[k], v.resyncing[k] = true, v, true
+			}
+		}
+	}
+	s.cur.Store(v)
+	return s
+}
+
+// seeded is a State holding snap's picture and the view of it, not yet
+// stored; the view is nil when snap is.
+func seeded(cfg Config, snap *Snapshot) (*State, *view) {
 	s := New(cfg)
 	if snap == nil {
-		return s
+		return s, nil
 	}
 	s.gen++
 	v := newView()
@@ -72,8 +120,7 @@ func NewFromSnapshot(cfg Config, snap *Snapshot) *State {
 		s.hadFull[k] = !kinds[k].appendOnly
 	}
 	s.started = true
-	s.cur.Store(v)
-	return s
+	return s, v
 }
 
 // seedCaptions takes a snapshot's caption log, bounded as a State keeps

@@ -140,7 +140,11 @@ func (b *browser) screenshot(name string) {
 	b.t.Logf("screenshot: %s", path)
 }
 
-func TestDashboardInChromium(t *testing.T) {
+// newBrowser starts headless Chromium for t, or skips t without it (fails
+// it under CI). The test fails if the page throws; everything stops in
+// t's cleanup.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		msg := fmt.Sprintf("the browser test needs Chromium at %s: install the Debian package chromium (apt-get install chromium, or run .ci/ensure-chromium)", chromiumPath)
 		if os.Getenv("CI") == "true" {
@@ -148,16 +152,6 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	// A fixed 300 ms backoff: with two refused ws tokens the outage lasts
-	// about 0.9 s, so the page has time to show "reconnecting".
-	r := startRig(t, fakemeeting.Config{
-		Title: "Platform team weekly sync",
-		Participants: []fakemeeting.Person{
-			{PID: "pid-li-wei", Name: "Li Wei", Role: fakemeeting.RoleHost, Video: true},
-			{PID: "pid-room-3f", Name: "Meeting Room 3F", Video: true, Muted: true},
-		},
-	}, connector.Backoff{Initial: 300 * time.Millisecond, Max: 300 * time.Millisecond, Jitter: connector.NoJitter})
-
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
@@ -172,14 +166,13 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1200, 860),
 	)
-	// Cancelling the allocator waits for the browser process to exit.
-	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
 	b := &browser{t: t, ctx: ctx}
 
 	// Start the browser, then collect uncaught exceptions of the page.
 	if err := chromedp.Do(ctx); err != nil {
+		cancelTab()
+		cancelAlloc()
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	consoleCtx, stopConsole := context.WithCancel(ctx)
@@ -201,15 +194,32 @@ func TestDashboardInChromium(t *testing.T) {
 			}
 		}
 	})
-	defer func() {
+	t.Cleanup(func() {
 		stopConsole()
 		consoleWG.Wait()
+		cancelTab()
+		cancelAlloc() // waits for the browser process to exit
 		mu.Lock()
 		defer mu.Unlock()
 		if len(exceptions) > 0 {
 			t.Errorf("the page threw: %q", exceptions)
 		}
-	}()
+	})
+	return b
+}
+
+func TestDashboardInChromium(t *testing.T) {
+	b := newBrowser(t)
+	// A fixed 300 ms backoff: with two refused ws tokens the outage lasts
+	// about 0.9 s, so the page has time to show "reconnecting".
+	r := startRig(t, fakemeeting.Config{
+		Title: "Platform team weekly sync",
+		Participants: []fakemeeting.Person{
+			{PID: "pid-li-wei", Name: "Li Wei", Role: fakemeeting.RoleHost, Video: true},
+			{PID: "pid-room-3f", Name: "Meeting Room 3F", Video: true, Muted: true},
+		},
+	}, connector.Backoff{Initial: 300 * time.Millisecond, Max: 300 * time.Millisecond, Jitter: connector.NoJitter})
+	ctx := b.ctx
 
 	start := time.Now()
 	if err := chromedp.Do(ctx, chromedp.Navigate(r.http.URL)); err != nil {

@@ -18,11 +18,15 @@ import (
 
 	"github.com/confwatch/confwatch/connector"
 	"github.com/confwatch/confwatch/events/meeting"
+	"github.com/confwatch/confwatch/examples/internal/fleettest"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/secret"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	fleettest.RunWorkerIfAsked() // the -nats tests' fleet workers are this binary
+	goleak.VerifyTestMain(m)
+}
 
 // wait bounds every wait for something that should happen at once on an
 // idle machine; generous so that a loaded CI runner does not flake.
@@ -81,6 +85,8 @@ func (m *manualSource) Connection() connection {
 }
 
 func (m *manualSource) Changed() <-chan struct{} { return m.ch }
+
+func (m *manualSource) Fleet() *fleetView { return nil }
 
 // stream is a test's Server-Sent Events client: it parses each data line
 // into a message.

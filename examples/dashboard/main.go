@@ -7,6 +7,18 @@
 //	go run ./examples/dashboard                  # the built-in demo meeting, http://127.0.0.1:8080
 //	CONFWATCH_HOST_PASSWORD=... go run ./examples/dashboard -conference 986112045
 //	go run ./examples/dashboard -metrics-addr 127.0.0.1:9464   # with /metrics, /healthz, /readyz
+//	go run ./examples/dashboard -nats nats://127.0.0.1:4222    # every meeting a confwatch fleet watches
+//
+// With -nats the dashboard logs in to no meeting: it reads what the
+// workers of a confwatch fleet publish (package fleet/feed). The index at
+// / lists the fleet's meetings (title, state, participants, the worker
+// watching each); /m/<meeting ID>/ is a meeting's page, fed by its stored
+// state, which names the worker watching it, marks when the meeting moved
+// to another worker, and lists the changes the workers published, those
+// found while the meeting moved marked as such. It needs only the NATS
+// flags (-nats-creds, -nats-user with -nats-password-file, or
+// -nats-token-file; -nats-ca, -nats-cert and -nats-key for TLS);
+// CONFWATCH_HOST_PASSWORD is not read.
 //
 // The page has no authentication: keep -addr on loopback, or put the
 // dashboard behind a proxy that authenticates.
@@ -27,7 +39,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/confwatch/confwatch/connector"
+	"github.com/confwatch/confwatch/examples/internal/natsconn"
 	"github.com/confwatch/confwatch/integration/fakemeeting"
 	"github.com/confwatch/confwatch/internal/demo"
 	"github.com/confwatch/confwatch/observability/endpoint"
@@ -48,6 +64,11 @@ type config struct {
 	// (apart from the page, which has no authentication either).
 	MetricsAddr string
 
+	// NATS, when its URL is set, reads every meeting of a fleet instead
+	// of one meeting: Conference, Password, API, Speed and MetricsAddr do
+	// not apply.
+	NATS natsconn.Flags
+
 	// listening, when set, is told the address once the server listens
 	// (tests listen on port 0).
 	listening func(net.Addr)
@@ -56,6 +77,15 @@ type config struct {
 // Validate reports every problem with c.
 func (c config) Validate() error {
 	var errs []error
+	if c.NATS.Enabled() {
+		if c.Conference != "" || c.MetricsAddr != "" {
+			errs = append(errs, errors.New("dashboard: -nats shows every meeting of the fleet (a meeting's page is /m/ID/): -conference and -metrics-addr do not apply"))
+		}
+		return errors.Join(append(errs, c.NATS.Validate())...)
+	}
+	if err := c.NATS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if (c.Conference == "") != c.Password.IsZero() {
 		errs = append(errs, errors.New("dashboard: give -conference and CONFWATCH_HOST_PASSWORD together, or neither for the demo"))
 	}
@@ -65,6 +95,22 @@ func (c config) Validate() error {
 	return errors.Join(errs...)
 }
 
+const usage = `dashboard serves a live web page of a Huawei Cloud Meeting.
+
+  dashboard                                    the built-in demo meeting
+  CONFWATCH_HOST_PASSWORD=... dashboard -conference ID
+  dashboard -nats nats://127.0.0.1:4222        every meeting of a confwatch fleet
+
+With -nats the dashboard logs in to no meeting: it reads what the fleet's
+workers publish. / lists the fleet's meetings (title, state, participants,
+the worker watching each); /m/ID/ is a meeting's page, which names the worker
+watching it, marks when the meeting moved to another, and lists the changes
+the workers published (those found while it moved marked as such). Only the
+-nats-* flags apply; CONFWATCH_HOST_PASSWORD is not read. The page has no
+authentication: keep -addr on loopback or behind an authenticating proxy.
+
+`
+
 func main() {
 	cfg := config{Password: secret.New(os.Getenv("CONFWATCH_HOST_PASSWORD"))}
 	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "serve the page on `host:port`")
@@ -72,7 +118,12 @@ func main() {
 	flag.StringVar(&cfg.API, "api", token.DefaultBaseURL, "meeting API base `URL`")
 	flag.Float64Var(&cfg.Speed, "speed", 1, "demo meeting: play it this many times faster")
 	flag.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port`, e.g. 127.0.0.1:9464 (default off)")
+	cfg.NATS.Register(flag.CommandLine)
+	flag.Usage = func() { fmt.Fprint(flag.CommandLine.Output(), usage); flag.PrintDefaults() }
 	flag.Parse()
+	if cfg.NATS.Enabled() {
+		cfg.Password = secret.Secret{} // a fleet's reader needs no meeting credentials
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,6 +144,15 @@ func run(ctx context.Context, cfg config) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.NATS.Enabled() {
+		return runFleet(ctx, cfg, log)
+	}
+	return runMeeting(ctx, cfg, log)
+}
+
+// runMeeting serves one meeting, cfg's or the demo's, watched by a
+// session of its own.
+func runMeeting(ctx context.Context, cfg config, log *slog.Logger) error {
 	t := target{Conference: cfg.Conference, Password: cfg.Password, API: cmp.Or(cfg.API, token.DefaultBaseURL)}
 	var fake *fakemeeting.Server
 	if t.Conference == "" {
@@ -168,6 +228,57 @@ func run(ctx context.Context, cfg config) error {
 	defer scancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		hs.Close()
+	}
+	return result
+}
+
+// runFleet serves every meeting of the fleet on cfg.NATS until ctx is
+// done.
+func runFleet(ctx context.Context, cfg config, log *slog.Logger) error {
+	nc, err := cfg.NATS.Connect("confwatch dashboard", log)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	ln, err := net.Listen("tcp", cmp.Or(cfg.Addr, "127.0.0.1:8080"))
+	if err != nil {
+		return fmt.Errorf("dashboard: listen: %w", err)
+	}
+	site := newFleetSite(natsFleet{js: js, log: log}, serverConfig{Logger: log})
+	statuses := nc.StatusChanged(nats.CONNECTED, nats.RECONNECTING, nats.DISCONNECTED)
+	linkDone := make(chan struct{})
+	go func() {
+		defer close(linkDone)
+		for st := range statuses { // until RemoveStatusListener closes it
+			site.setLink(st == nats.CONNECTED)
+		}
+	}()
+	defer func() { nc.RemoveStatusListener(statuses); <-linkDone }()
+	hs := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("dashboard: the fleet on " + nc.ConnectedUrlRedacted() + ": open http://" + ln.Addr().String())
+	if cfg.listening != nil {
+		cfg.listening(ln.Addr())
+	}
+	var result error
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		result = fmt.Errorf("dashboard: serve: %w", err)
+	}
+	site.Close() // end the event streams, which Shutdown would wait for
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+	}
+	if result == nil {
+		<-served // http.ErrServerClosed
 	}
 	return result
 }

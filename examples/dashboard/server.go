@@ -70,8 +70,7 @@ func newServer(src source, cfg serverConfig) *server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &server{src: src, cfg: cfg, log: log, mux: http.NewServeMux(), clients: map[chan []byte]struct{}{}, done: make(chan struct{})}
-	assets, _ := fs.Sub(static, "static")
-	files := http.FileServerFS(assets)
+	files := http.FileServerFS(mustSub(static, "static"))
 	s.mux.Handle("GET /{$}", files)
 	s.mux.Handle("GET /app.js", files)
 	s.mux.Handle("GET /style.css", files)
@@ -91,11 +90,25 @@ func orDefault(v, def time.Duration) time.Duration {
 
 // ServeHTTP serves the dashboard with headers that keep the page to itself.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
+	setPageHeaders(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
+
+// setPageHeaders keeps a page to itself: its own scripts and styles only,
+// never framed, no referrer.
+func setPageHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	s.mux.ServeHTTP(w, r)
+}
+
+// mustSub is fs.Sub of an embedded directory, which cannot fail.
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
 }
 
 // Close ends every event stream and the broadcaster, and waits for the
@@ -132,7 +145,9 @@ func (s *server) broadcast() {
 // which owns seq; encoding happens outside mu so browsers can come and go.
 func (s *server) publish() {
 	s.seq++
-	msg, err := json.Marshal(newMessage(s.seq, s.src.Snapshot(), s.src.Connection()))
+	m := newMessage(s.seq, s.src.Snapshot(), s.src.Connection())
+	m.Fleet = s.src.Fleet()
+	msg, err := json.Marshal(m)
 	if err != nil {
 		s.log.Error("dashboard: encode", "err", err)
 		return

@@ -20,8 +20,12 @@ type source interface {
 	Snapshot() *meeting.Snapshot
 	// Connection returns the session's link state.
 	Connection() connection
-	// Changed yields a value after Snapshot or Connection changed. It is
-	// read by one goroutine (the server's broadcaster); signals coalesce.
+	// Fleet returns who watches the meeting in a fleet, or nil when the
+	// dashboard watches the meeting itself.
+	Fleet() *fleetView
+	// Changed yields a value after Snapshot, Connection or Fleet changed.
+	// It is read by one goroutine (the server's broadcaster); signals
+	// coalesce.
 	Changed() <-chan struct{}
 }
 
@@ -102,6 +106,9 @@ func (f *feed) Connection() connection {
 }
 
 func (f *feed) Changed() <-chan struct{} { return f.changed }
+
+// Fleet is nil: this feed is the dashboard's own session.
+func (f *feed) Fleet() *fleetView { return nil }
 
 // target is the meeting to watch and how to reach it.
 type target struct {

@@ -31,6 +31,8 @@ type message struct {
 	// UpdatedAt is the creation time of the last push applied.
 	UpdatedAt  time.Time  `json:"updatedAt,omitzero"`
 	Connection connection `json:"connection"`
+	// Fleet is set when the meeting is read from a fleet (-nats).
+	Fleet *fleetView `json:"fleet,omitempty"`
 }
 
 type participant struct {
@@ -73,6 +75,7 @@ const (
 	connReconnecting = "reconnecting" // link lost; the picture may be stale
 	connEnded        = "ended"        // the meeting ended; the picture is final
 	connStopped      = "stopped"      // the session gave up (see the log)
+	// connUnowned (fleetsource.go): no fleet worker holds the meeting.
 )
 
 // connection is the session's link as the page's banner shows it.

@@ -230,6 +230,12 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // startActor starts the actor cfg asks for on tokens, reporting to out
 // and hook; it returns nil when cfg asks for none. Stop it with stop.
 func startActor(ctx context.Context, cfg config, tokens *token.Provider, state *meeting.State, out io.Writer, hook *webhook, log *slog.Logger) (*actor, error) {
+	if !cfg.acts() {
+		return nil, nil
+	}
+	if tokens == nil {
+		return nil, errors.New("handraise-bot: acting needs the meeting's credentials")
+	}
 	ctl, err := control.New(control.Config{Tokens: tokens, Logger: log, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err

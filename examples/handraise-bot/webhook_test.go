@@ -15,9 +15,14 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/confwatch/confwatch/examples/internal/fleettest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	fleettest.RunWorkerIfAsked() // the -nats tests' fleet workers are this binary
+	goleak.VerifyTestMain(m)
+}
 
 // wait is how long a test waits for something that should happen at once on
 // an idle machine; generous so that a loaded CI runner does not flake.

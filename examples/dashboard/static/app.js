@@ -28,6 +28,11 @@ function banner() {
     state = "offline"; text = "Dashboard unreachable — retrying…";
   } else if (!c || c.state === "connecting") {
     state = "connecting"; text = "Connecting to the meeting…";
+  } else if (c.state === "unowned") {
+    state = "unowned"; text = "No fleet worker holds this meeting now — the fleet is moving it; the picture may be out of date";
+  } else if (c.state === "live" && ownerChanged(last)) {
+    const oc = last.fleet.ownerChanges[last.fleet.ownerChanges.length - 1];
+    state = "owner-changed"; text = `● Live · owner changed at ${clock(oc.at)}: now watched by ${oc.to}`;
   } else if (c.state === "reconnecting") {
     const secs = ((Date.now() - lostAt) / 1000).toFixed(0);
     state = "reconnecting"; text = `Reconnecting… (${secs}s) — the picture may be out of date`;
@@ -45,7 +50,33 @@ function banner() {
   const b = $("banner");
   b.dataset.state = state;
   b.textContent = text;
-  $("main").classList.toggle("stale", state === "offline" || state === "reconnecting");
+  $("main").classList.toggle("stale", state === "offline" || state === "reconnecting" || state === "unowned");
+}
+
+// ownerChanged: the meeting moved to the worker that holds it now.
+function ownerChanged(m) {
+  const f = m.fleet;
+  return !!f && f.ownerChanges.length > 0 && f.ownerChanges[f.ownerChanges.length - 1].to === f.owner;
+}
+
+// renderFleet shows who watches the meeting in a fleet (-nats), its moves
+// and the changes the owners published, newest first.
+function renderFleet(m) {
+  const f = m.fleet;
+  $("fleet").hidden = !f;
+  if (!f) return;
+  $("owner").textContent = f.owner || "nobody";
+  $("owner").dataset.owner = f.owner;
+  $("owner-changes").replaceChildren(...f.ownerChanges.map((oc) =>
+    el("li", "", `${clock(oc.at)} owner changed: ${oc.from} → ${oc.to}`)));
+  $("change-list").replaceChildren(...f.changes.slice().reverse().map((c) => {
+    const li = el("li");
+    li.dataset.kind = c.kind;
+    li.dataset.inferred = String(!!c.inferred);
+    li.append(el("span", "when", clock(c.at) + " "), el("span", "text", c.text));
+    if (c.inferred) li.append(el("span", "badge inferred", "while moving"));
+    return li;
+  }));
 }
 
 const stateNames = { Created: "In progress", Schedule: "Scheduled", Destroyed: "Ended" };
@@ -142,6 +173,7 @@ function render(m) {
   renderCaptions(m);
   renderRoster(m);
   renderWaiting(m);
+  renderFleet(m);
   banner();
 }
 
