@@ -143,5 +143,5 @@ func TestContinue(t *testing.T) {
 
 func TestContinueNil(t *testing.T) {
 	st := meeting.Continue(meeting.Config{}, nil)
-	eq(t, "empty", len(st.Snapshot().Participants), 0)
+	eq(t, "empty", st.Snapshot().Participants.Len(), 0)
 }

@@ -44,6 +44,6 @@ func Example() {
 	err = f.Run(ctx, mux)
 	_ = mux.Close(ctx)
 	if errors.Is(err, connector.ErrMeetingEnded) {
-		fmt.Println("the meeting ended with", len(st.Snapshot().Participants), "people in it")
+		fmt.Println("the meeting ended with", st.Snapshot().Participants.Len(), "people in it")
 	}
 }

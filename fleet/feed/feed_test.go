@@ -204,7 +204,7 @@ func TestWatchStateAndMeetings(t *testing.T) {
 		t.Fatalf("Meetings = %+v", ms)
 	}
 	m := ms[0]
-	if m.Conference != r.id || m.State != "ended" || m.Owner != w.w.ID() || m.Title != last.Snapshot.Title || m.Participants != len(last.Snapshot.Participants) || m.LastEvent.IsZero() {
+	if m.Conference != r.id || m.State != "ended" || m.Owner != w.w.ID() || m.Title != last.Snapshot.Title || m.Participants != last.Snapshot.Participants.Len() || m.LastEvent.IsZero() {
 		t.Errorf("Meetings = %+v", m)
 	}
 

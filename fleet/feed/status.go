@@ -93,7 +93,7 @@ func statusOf(ctx context.Context, js jetstream.JetStream, stream jetstream.Stre
 		return st, err
 	}
 	if s != nil {
-		st.Title, st.State, st.Owner, st.Participants = s.Snapshot.Title, s.Snapshot.Status.State, s.Owner, len(s.Snapshot.Participants)
+		st.Title, st.State, st.Owner, st.Participants = s.Snapshot.Title, s.Snapshot.Status.State, s.Owner, s.Snapshot.Participants.Len()
 	} else if st.Owner, err = readOwner(ctx, js, conf); err != nil {
 		return st, err
 	}

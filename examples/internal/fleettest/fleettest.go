@@ -168,10 +168,10 @@ func (r *Rig) stored(id string) bool {
 		return false
 	}
 	var s meeting.Snapshot
-	if json.Unmarshal(e.Value(), &s) != nil || len(s.Participants) != len(r.Meeting(id).View().Participants) {
+	if json.Unmarshal(e.Value(), &s) != nil || s.Participants.Len() != len(r.Meeting(id).View().Participants) {
 		return false
 	}
-	for _, p := range s.Participants {
+	for _, p := range s.Participants.All() {
 		if _, ok := r.Meeting(id).View().Participants[p.PID]; !ok {
 			return false
 		}
