@@ -188,6 +188,7 @@ func decodeUnknown(action string, frame []byte) (*Push, error) {
 func head(action string, w *wire.Envelope, frame []byte) Push {
 	return Push{
 		Raw:        frame,
+		frameLen:   len(frame),
 		Action:     action,
 		Version:    int64(w.Version),
 		CreateTime: w.CreateTime.Time(),

@@ -57,6 +57,10 @@ type Push struct {
 	// nil. A kept Raw is the push's own copy, never a buffer the session
 	// reuses.
 	Raw []byte
+
+	// frameLen is the length of the frame Decode read, which Raw need not
+	// keep: what the push counts against HandlerOptions.QueueBytes.
+	frameLen int
 }
 
 // Event is one item of the ordered stream a session delivers to its

@@ -56,7 +56,8 @@ type HandlerOptions struct {
 	// Queue is the most events that may wait for the handler. Zero or
 	// less means 256.
 	Queue int
-	// QueueBytes bounds the frame bytes (Push.Raw) of the pushes waiting
+	// QueueBytes bounds the frame bytes of the pushes waiting (the frames
+	// they were decoded from, whether or not Push.Raw kept them)
 	// for the handler, with the same Overflow policy as Queue, so that a
 	// slow handler behind large pushes cannot hold Queue × the frame size.
 	// One push alone is always taken. Zero means 64 MiB; less than zero,

@@ -30,10 +30,11 @@ func newMuxRing(size int, maxBytes int64) muxRing {
 	return muxRing{buf: make([]Event, size), maxBytes: maxBytes}
 }
 
-// frameBytes is what e counts against the byte bound.
+// frameBytes is what e counts against the byte bound: the frame it was
+// decoded from, whether or not Raw kept it.
 func frameBytes(e Event) int64 {
 	if p, ok := e.(*Push); ok {
-		return int64(len(p.Raw))
+		return int64(max(len(p.Raw), p.frameLen))
 	}
 	return 0
 }

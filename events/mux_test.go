@@ -873,3 +873,38 @@ func BenchmarkMuxDispatch(b *testing.B) {
 		})
 	}
 }
+
+// TestMuxQueueBytesCountsTheDecodedFrame checks that the byte bound counts
+// the frame a push was decoded from even when Raw was not kept, as a
+// session delivers decoded pushes, and Raw otherwise.
+func TestMuxQueueBytesCountsTheDecodedFrame(t *testing.T) {
+	muxLeakCheck(t)
+	frame := readFrame(t, "ParticipantsNotify.full.json")
+	decoded := func() *Push {
+		p, err := Decode(frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Raw = nil // what a session delivers for a decoded push
+		return p
+	}
+	kept := &Push{Action: ActionParticipants, Raw: frame}
+	for name, next := range map[string]func() *Push{"decoded": decoded, "raw": func() *Push { return kept }} {
+		t.Run(name, func(t *testing.T) {
+			m := NewMux(nil)
+			h := newMuxGated()
+			// Room for one frame's bytes: with the first push in the
+			// handler, the second fills the bound and the third is dropped.
+			reg := m.HandleAll(h, HandlerOptions{QueueBytes: int64(len(frame)), Overflow: DropNewest})
+			m.HandleEvent(t.Context(), next())
+			<-h.started
+			m.HandleEvent(t.Context(), next())
+			m.HandleEvent(t.Context(), next())
+			if st := reg.Stats(); st.Dropped != 1 || st.Queued != 1 {
+				t.Errorf("Stats() = %+v, want 1 queued and 1 dropped by the byte bound", st)
+			}
+			close(h.release)
+			muxCloseOK(t, m)
+		})
+	}
+}
