@@ -122,9 +122,10 @@ func checkRoundTrip(t *testing.T, fr *Push) {
 	}
 }
 
+// withoutRaw is p without its frame: Raw and the frame's length.
 func withoutRaw(p *Push) *Push {
 	c := *p
-	c.Raw = nil
+	c.Raw, c.frameLen = nil, 0
 	return &c
 }
 
