@@ -27,9 +27,8 @@
 //     connector, which also finds there the Subscribe reply, the HeartBeat
 //     echo and the encoders of the frames a client sends.
 //   - mux.go: Mux, Handle, HandleAll, HandleLifecycle, On;
-//     mux_registration.go: one
-//     registration's goroutine and overflow policy; mux_queue.go: its
-//     bounded queue.
+//     mux_registration.go: one registration's goroutine and overflow
+//     policy; mux_queue.go: its bounded queue.
 //
 // # Pushes
 //
